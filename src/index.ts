@@ -1,0 +1,11 @@
+export type { OverflowPolicy, StreamEvent, TextCompleteEvent, TextDeltaEvent } from './events.js';
+export { BufferOverflowError } from './reader-buffer.js';
+export { StreamReader } from './stream-reader.js';
+export {
+  DEFAULT_BUFFER_SIZE,
+  type ReadOptions,
+  type SessionWithOutput,
+  StreamingTextOutput,
+  type StreamingTextOutputOptions,
+} from './streaming-text-output.js';
+export type { TextOutput, TimedString } from './text-output.js';

@@ -1,0 +1,218 @@
+import type { voice } from '@livekit/agents';
+import type { OverflowPolicy, StreamEvent, TextCompleteEvent, TextDeltaEvent } from './events.js';
+import { RopeBudget, flatten } from './flatten.js';
+import { type ReaderBuffer, createBacklogBuffer, createReaderBuffer } from './reader-buffer.js';
+import { type ReaderSource, StreamReader } from './stream-reader.js';
+import { type TextOutput, TextOutputBase, type TimedString, isTimedString } from './text-output.js';
+
+export interface StreamingTextOutputOptions {
+  /** Receives every `captureText`/`flush`, in order, after this output has taken it. */
+  nextInChain?: TextOutput | undefined;
+  /** Events held per reader before the overflow policy applies. Default 1024. */
+  bufferSize?: number;
+  /** What a full reader does to `captureText`. Default 'coalesce'. */
+  overflow?: OverflowPolicy;
+}
+
+export interface ReadOptions {
+  signal?: AbortSignal;
+}
+
+/** Anything with a session's output slot: an `AgentSession`, or a test double of one. */
+export type SessionWithOutput = Pick<voice.AgentSession, 'output'>;
+
+export const DEFAULT_BUFFER_SIZE = 1024;
+
+/**
+ * A `TextOutput` that turns the framework's `captureText`/`flush` calls into typed events, read
+ * with `for await`. Attach it with `session.output.transcription = out` or
+ * `StreamingTextOutput.attach(session)`.
+ *
+ * After `close()`, calls from the framework are still forwarded to `nextInChain`, but nothing is
+ * buffered or accumulated: a closed output costs nothing and never grows.
+ */
+export class StreamingTextOutput extends TextOutputBase implements ReaderSource {
+  readonly label = 'streaming_text';
+  readonly bufferSize: number;
+  readonly overflow: OverflowPolicy;
+
+  /** Copy-on-write: a reader can detach while an event is being dispatched to the list. */
+  private readers: readonly StreamReader[] = [];
+  private readonly streamReaders = new WeakSet<StreamReader>();
+  private activeStreamReaders = 0;
+  /** Events kept for the next `stream()` reader while none is active. */
+  private readonly backlog: ReaderBuffer;
+  private accumulated = '';
+  private readonly rope = new RopeBudget();
+  private generationCount = 0;
+  private inGeneration = false;
+  private closed = false;
+
+  constructor(options: StreamingTextOutputOptions = {}) {
+    super(options.nextInChain);
+    const bufferSize = options.bufferSize ?? DEFAULT_BUFFER_SIZE;
+    if (!Number.isInteger(bufferSize) || bufferSize < 1) {
+      throw new RangeError(`StreamingTextOutput: bufferSize must be a whole number >= 1, got ${bufferSize}`);
+    }
+    this.bufferSize = bufferSize;
+    this.overflow = options.overflow ?? 'coalesce';
+    // Validates the policy now rather than at the first reader.
+    createReaderBuffer(this.overflow, 1);
+    this.backlog = createBacklogBuffer(bufferSize);
+  }
+
+  /**
+   * Puts a new output on `session.output.transcription`. If one is already there (the room's
+   * transcription output, say), the new output chains in front of it instead of replacing it.
+   */
+  static attach(
+    session: SessionWithOutput,
+    options: Omit<StreamingTextOutputOptions, 'nextInChain'> = {},
+  ): StreamingTextOutput {
+    const existing = session.output.transcription ?? undefined;
+    const output = new StreamingTextOutput({ ...options, nextInChain: existing });
+    session.output.transcription = output;
+    return output;
+  }
+
+  /** Text of the current generation. */
+  get accumulatedText(): string {
+    return this.accumulated;
+  }
+
+  /** Generations seen so far, counting the one in progress. */
+  get generation(): number {
+    return this.generationCount;
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  async captureText(text: string | TimedString): Promise<void> {
+    if (!this.closed) {
+      const waits = this.reserveRoom();
+      if (waits !== undefined) await waits;
+      if (!this.closed) this.emitDelta(text);
+    }
+    if (this.nextInChain !== undefined) await this.nextInChain.captureText(text);
+  }
+
+  flush(): void {
+    if (!this.closed) {
+      if (!this.inGeneration) this.generationCount++;
+      const event: TextCompleteEvent = {
+        type: 'text_complete',
+        text: flatten(this.accumulated),
+        generation: this.generationCount,
+      };
+      this.inGeneration = false;
+      this.accumulated = '';
+      this.rope.reset();
+      this.dispatch(event);
+    }
+    this.nextInChain?.flush();
+  }
+
+  /** Ends every reader: each delivers what it already holds, then its loop ends normally. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    const readers = this.readers;
+    this.readers = [];
+    for (const reader of readers) reader.end();
+  }
+
+  /**
+   * Events until and including the next `text_complete`. Events produced while no `stream()`
+   * reader was active are delivered first.
+   */
+  stream(options: ReadOptions = {}): StreamReader {
+    const buffer = createReaderBuffer(this.overflow, this.bufferSize);
+    if (this.activeStreamReaders === 0) moveAll(this.backlog, buffer);
+    const reader = new StreamReader(buffer, this, { signal: options.signal, untilComplete: true });
+    if (this.closed) {
+      reader.end();
+      return reader;
+    }
+    this.streamReaders.add(reader);
+    this.activeStreamReaders++;
+    return this.register(reader);
+  }
+
+  [Symbol.asyncIterator](): StreamReader {
+    return this.stream();
+  }
+
+  /** An independent reader of every event from now on, across generations, until close/abort/break. */
+  subscribe(options: ReadOptions = {}): StreamReader {
+    const reader = new StreamReader(createReaderBuffer(this.overflow, this.bufferSize), this, {
+      signal: options.signal,
+    });
+    if (this.closed) {
+      reader.end();
+      return reader;
+    }
+    return this.register(reader);
+  }
+
+  /** @internal A reader has finished; see `ReaderSource`. */
+  detach(reader: StreamReader, leftovers: ReaderBuffer): void {
+    this.readers = this.readers.filter((r) => r !== reader);
+    if (!this.streamReaders.has(reader)) return;
+    this.streamReaders.delete(reader);
+    // What a stream() reader did not read belongs to the next one.
+    if (--this.activeStreamReaders === 0 && !this.closed) moveAll(leftovers, this.backlog);
+  }
+
+  private register(reader: StreamReader): StreamReader {
+    this.readers = [...this.readers, reader];
+    reader.start();
+    return reader;
+  }
+
+  /** Asks every reader for room first, so a refusal (overflow 'error') changes nothing. */
+  private reserveRoom(): Promise<unknown> | undefined {
+    let waits: Promise<void>[] | undefined;
+    for (const reader of this.readers) {
+      const wait = reader.reserve();
+      if (wait !== undefined) (waits ??= []).push(wait);
+    }
+    return waits === undefined ? undefined : Promise.all(waits);
+  }
+
+  private emitDelta(text: string | TimedString): void {
+    const timed = isTimedString(text);
+    const delta = timed ? text.text : String(text);
+    if (!this.inGeneration) {
+      this.inGeneration = true;
+      this.generationCount++;
+    }
+    this.accumulated += delta;
+    if (this.rope.added(this.accumulated.length)) flatten(this.accumulated);
+    const event: TextDeltaEvent = {
+      type: 'text_delta',
+      delta,
+      accumulated: this.accumulated,
+      generation: this.generationCount,
+    };
+    if (timed) {
+      if (text.startTime !== undefined) event.startTime = text.startTime;
+      if (text.endTime !== undefined) event.endTime = text.endTime;
+    }
+    this.dispatch(event);
+  }
+
+  private dispatch(event: StreamEvent): void {
+    // Decided before delivery: delivering a text_complete can end the last stream() reader,
+    // and the event it just read must not also land in the backlog.
+    const toBacklog = this.activeStreamReaders === 0;
+    const readers = this.readers;
+    for (let i = 0; i < readers.length; i++) readers[i]!.offer(event);
+    if (toBacklog) this.backlog.push(event);
+  }
+}
+
+function moveAll(from: ReaderBuffer, to: ReaderBuffer): void {
+  for (let event = from.shift(); event !== undefined; event = from.shift()) to.push(event);
+}
