@@ -6,7 +6,7 @@ export default defineConfig({
     'server/index': 'src/server/index.ts',
     'client/index': 'src/client/index.ts',
     'react/index': 'src/react/index.ts',
-    'demo/main': 'src/demo/main.ts',
+    'demo/index': 'src/demo/index.ts',
   },
   format: ['esm', 'cjs'],
   dts: true,

@@ -4,7 +4,6 @@
  * place, which frees the cells (the trick `flatstr` and pino use).
  */
 export function flatten(text: string): string {
-  // biome-ignore lint/complexity/noUselessStringConcat: kept for its side effect on the rope
   (text as unknown as number) | 0;
   return text;
 }

@@ -15,6 +15,8 @@ export interface ReaderBuffer {
   reserve(): Promise<void> | undefined;
   push(event: StreamEvent): void;
   shift(): StreamEvent | undefined;
+  /** Wakes any `reserve()` waiter, keeping what is buffered: the reader takes nothing new. */
+  unblock(): void;
   /** Drops what is buffered and wakes any `reserve()` waiter: the reader is gone. */
   release(): void;
 }
@@ -137,6 +139,8 @@ class CoalescingBuffer implements ReaderBuffer {
     return entry instanceof CoalescedDelta ? entry.toEvent() : entry;
   }
 
+  unblock(): void {}
+
   release(): void {
     this.entries.clear();
     this.mergeable = false;
@@ -205,8 +209,11 @@ class PlainBuffer {
     return this.events.shift();
   }
 
+  unblock(): void {}
+
   release(): void {
     this.events.clear();
+    this.unblock();
   }
 }
 
@@ -228,8 +235,7 @@ class BlockingBuffer extends PlainBuffer implements ReaderBuffer {
     return event;
   }
 
-  override release(): void {
-    super.release();
+  override unblock(): void {
     this.wake();
   }
 

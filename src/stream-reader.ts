@@ -88,6 +88,7 @@ export class StreamReader implements AsyncIterableIterator<StreamEvent> {
     if (this.state !== 'open') return;
     this.state = 'draining';
     this.stopListening();
+    this.buffer.unblock();
     if (this.buffer.length === 0) this.finish();
   }
 

@@ -1,9 +1,9 @@
 import type { voice } from '@livekit/agents';
 import type { OverflowPolicy, StreamEvent, TextCompleteEvent, TextDeltaEvent } from './events.js';
-import { RopeBudget, flatten } from './flatten.js';
-import { type ReaderBuffer, createBacklogBuffer, createReaderBuffer } from './reader-buffer.js';
+import { flatten, RopeBudget } from './flatten.js';
+import { createBacklogBuffer, createReaderBuffer, type ReaderBuffer } from './reader-buffer.js';
 import { type ReaderSource, StreamReader } from './stream-reader.js';
-import { type TextOutput, TextOutputBase, type TimedString, isTimedString } from './text-output.js';
+import { isTimedString, type TextOutput, TextOutputBase, type TimedString } from './text-output.js';
 
 export interface StreamingTextOutputOptions {
   /** Receives every `captureText`/`flush`, in order, after this output has taken it. */
@@ -83,6 +83,11 @@ export class StreamingTextOutput extends TextOutputBase implements ReaderSource 
   /** Generations seen so far, counting the one in progress. */
   get generation(): number {
     return this.generationCount;
+  }
+
+  /** A generation has text and has not been flushed yet. */
+  get isGenerating(): boolean {
+    return this.inGeneration;
   }
 
   get isClosed(): boolean {
@@ -176,7 +181,9 @@ export class StreamingTextOutput extends TextOutputBase implements ReaderSource 
     let waits: Promise<void>[] | undefined;
     for (const reader of this.readers) {
       const wait = reader.reserve();
-      if (wait !== undefined) (waits ??= []).push(wait);
+      if (wait === undefined) continue;
+      waits ??= [];
+      waits.push(wait);
     }
     return waits === undefined ? undefined : Promise.all(waits);
   }

@@ -1,0 +1,140 @@
+/**
+ * The wire protocol: JSON text frames. Shared by the server and the client, so both validate the
+ * same shapes. No runtime dependency: this file is bundled into browser code.
+ */
+
+export const ERROR_CODES = {
+  invalid_json: 'the frame is not valid JSON',
+  invalid_frame: 'the frame is not a JSON object',
+  invalid_message: '`message` must be a non-empty string',
+  invalid_id: '`id` must be a string of at most 128 characters',
+  unknown_type: 'the frame has an unknown `type`',
+  binary_frame: 'binary frames are not supported; send JSON text frames',
+  busy: 'too many messages are waiting for this connection',
+  rate_limited: 'too many frames; slow down',
+  nothing_to_interrupt: 'no message is being answered',
+  run_failed: 'the agent failed to answer this message',
+  turn_timeout: 'the agent took too long to answer this message',
+  session_failed: 'the agent session could not start',
+  invalid_server_frame: 'the server sent a frame this client does not understand',
+  connection_lost: 'the connection to the server was lost',
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+/** Client → server. `id` is optional and echoed on every frame that answers the message. */
+export type ClientFrame = { type: 'message'; message: string; id?: string } | { type: 'interrupt' };
+
+export interface ReadyFrame {
+  type: 'ready';
+  message: string;
+}
+export interface DeltaFrame {
+  type: 'delta';
+  delta: string;
+  /** Omitted when the server is configured not to send it (see `sendAccumulated`). */
+  accumulated?: string;
+  generation: number;
+  id?: string;
+}
+export interface CompleteFrame {
+  type: 'complete';
+  text: string;
+  generation: number;
+  id?: string;
+}
+export type ResultEvent =
+  | { type: 'message'; role: string; content: string; interrupted?: boolean }
+  | { type: 'function_call'; name: string; arguments: string; callId?: string }
+  | { type: 'function_call_output'; output: string; name?: string; callId?: string; isError?: boolean }
+  | { type: 'agent_handoff'; newAgentId?: string; oldAgentId?: string };
+export interface ResultFrame {
+  type: 'result';
+  events: ResultEvent[];
+  /** True when the turn was cut short by an interrupt. */
+  interrupted?: boolean;
+  id?: string;
+}
+export interface ErrorFrame {
+  type: 'error';
+  code: ErrorCode;
+  message: string;
+  id?: string;
+}
+export type ServerFrame = ReadyFrame | DeltaFrame | CompleteFrame | ResultFrame | ErrorFrame;
+
+/** WebSocket close codes the server uses. */
+export const CLOSE_CODES = {
+  normal: 1000,
+  goingAway: 1001,
+  unsupportedData: 1003,
+  messageTooBig: 1009,
+  tryAgainLater: 1013,
+} as const;
+
+export const MAX_ID_LENGTH = 128;
+
+export type Parsed<T> = { ok: true; frame: T } | { ok: false; code: ErrorCode; message: string; id?: string };
+
+const fail = (code: ErrorCode, id?: string): Parsed<never> =>
+  id === undefined
+    ? { ok: false, code, message: ERROR_CODES[code] }
+    : { ok: false, code, message: ERROR_CODES[code], id };
+
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** Validates one client text frame. Never throws. */
+export function parseClientFrame(text: string): Parsed<ClientFrame> {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return fail('invalid_json');
+  }
+  if (!isObject(value)) return fail('invalid_frame');
+  const type = value.type ?? 'message';
+  if (type === 'interrupt') return { ok: true, frame: { type: 'interrupt' } };
+  if (type !== 'message') return fail('unknown_type');
+  const id = value.id;
+  if (id !== undefined && (typeof id !== 'string' || id.length > MAX_ID_LENGTH)) return fail('invalid_id');
+  const message = value.message;
+  if (typeof message !== 'string' || message.trim() === '') return fail('invalid_message', id);
+  return {
+    ok: true,
+    frame: id === undefined ? { type: 'message', message } : { type: 'message', message, id },
+  };
+}
+
+const isString = (v: unknown): v is string => typeof v === 'string';
+const isOptionalString = (v: unknown) => v === undefined || typeof v === 'string';
+const isGeneration = (v: unknown) => Number.isInteger(v) && (v as number) >= 1;
+
+/** Validates one server text frame, for clients. Never throws. */
+export function parseServerFrame(text: string): Parsed<ServerFrame> {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return fail('invalid_server_frame');
+  }
+  if (!isObject(value) || !isOptionalString(value.id)) return fail('invalid_server_frame');
+  const v = value;
+  const valid = (() => {
+    switch (v.type) {
+      case 'ready':
+        return isString(v.message);
+      case 'delta':
+        return isString(v.delta) && isOptionalString(v.accumulated) && isGeneration(v.generation);
+      case 'complete':
+        return isString(v.text) && isGeneration(v.generation);
+      case 'result':
+        return Array.isArray(v.events) && v.events.every((e) => isObject(e) && isString(e.type));
+      case 'error':
+        return isString(v.code) && isString(v.message);
+      default:
+        return false;
+    }
+  })();
+  return valid ? { ok: true, frame: v as unknown as ServerFrame } : fail('invalid_server_frame');
+}

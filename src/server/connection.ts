@@ -1,0 +1,185 @@
+import type { IncomingMessage } from 'node:http';
+import { voice } from '@livekit/agents';
+import type { RawData, WebSocket } from 'ws';
+import { ERROR_CODES, type ErrorCode, type ErrorFrame, parseClientFrame } from '../protocol.js';
+import type { StreamReader } from '../stream-reader.js';
+import { StreamingTextOutput } from '../streaming-text-output.js';
+import { EventFramer } from './event-frames.js';
+import { FrameSender } from './frame-sender.js';
+import type { ConnectionContext, ResolvedOptions } from './options.js';
+import { RateLimiter } from './rate-limiter.js';
+import { Turn } from './turn.js';
+
+export interface ConnectionHooks {
+  sessionOpened(): void;
+  sessionClosed(): void;
+}
+
+interface QueuedMessage {
+  message: string;
+  id: string | undefined;
+}
+
+/**
+ * One client: its AgentSession, its queue of messages (answered one run at a time, in order),
+ * and its send path. Everything it opens, it closes when the socket goes.
+ */
+export class Connection {
+  /** Heartbeat: set by each pong, cleared by each ping. */
+  alive = true;
+  private readonly sender: FrameSender;
+  private readonly limiter: RateLimiter | undefined;
+  private readonly queue: QueuedMessage[] = [];
+  private session: voice.AgentSession | undefined;
+  private output: StreamingTextOutput | undefined;
+  private reader: StreamReader | undefined;
+  private current: Turn | undefined;
+  private answering: Promise<void> | undefined;
+  private ready = false;
+  private closing = false;
+  readonly closed: Promise<void>;
+
+  constructor(
+    readonly socket: WebSocket,
+    private readonly context: ConnectionContext,
+    private readonly options: ResolvedOptions,
+    private readonly hooks: ConnectionHooks,
+  ) {
+    this.sender = new FrameSender(socket, options.highWaterMark);
+    this.limiter = options.rateLimit
+      ? new RateLimiter(options.rateLimit.burst, options.rateLimit.perSecond)
+      : undefined;
+    socket.on('message', (data, isBinary) => this.receive(data, isBinary));
+    socket.on('pong', () => {
+      this.alive = true;
+    });
+    // A socket error is always followed by 'close'; listening keeps it from being thrown.
+    socket.on('error', () => undefined);
+    const closed = new Promise<void>((resolve) => socket.once('close', resolve));
+    this.closed = closed.then(() => this.shutdown());
+    void this.open();
+  }
+
+  get request(): IncomingMessage {
+    return this.context.request;
+  }
+
+  private async open(): Promise<void> {
+    const ctx = this.context;
+    try {
+      const [agent, llm, extra] = await Promise.all([
+        this.options.createAgent(ctx),
+        this.options.createLLM?.(ctx),
+        this.options.sessionOptions?.(ctx),
+      ]);
+      if (this.closing) return;
+      const session = new voice.AgentSession({ ...extra, ...(llm ? { llm } : {}) });
+      this.session = session;
+      this.hooks.sessionOpened();
+      this.output = StreamingTextOutput.attach(session, { bufferSize: this.options.bufferSize });
+      this.reader = this.output.subscribe();
+      await session.start({ agent });
+    } catch (error) {
+      this.options.onError(error, 'session start');
+      this.sendError('session_failed');
+      this.socket.close(1011, 'session failed');
+      return;
+    }
+    if (this.closing) return;
+    this.ready = true;
+    this.sender.send({ type: 'ready', message: this.options.readyMessage });
+    this.answerQueued();
+  }
+
+  private receive(data: RawData, isBinary: boolean): void {
+    if (this.closing) return;
+    if (this.limiter && !this.limiter.tryTake()) {
+      this.sendError('rate_limited');
+      return;
+    }
+    if (isBinary) {
+      this.sendError('binary_frame');
+      return;
+    }
+    const parsed = parseClientFrame(data.toString());
+    if (!parsed.ok) {
+      this.sendError(parsed.code, parsed.id);
+      return;
+    }
+    const frame = parsed.frame;
+    if (frame.type === 'interrupt') {
+      if (this.current) this.current.interrupt();
+      else this.sendError('nothing_to_interrupt');
+      return;
+    }
+    const waiting = this.queue.length + (this.current ? 1 : 0);
+    // The message being answered does not count against the queue.
+    if (waiting > this.options.maxQueuedMessages) {
+      this.sendError('busy', frame.id);
+      return;
+    }
+    this.queue.push({ message: frame.message, id: frame.id });
+    this.answerQueued();
+  }
+
+  private answerQueued(): void {
+    if (!this.ready || this.answering !== undefined || this.closing) return;
+    this.answering = this.answerAll().finally(() => {
+      this.answering = undefined;
+    });
+  }
+
+  private async answerAll(): Promise<void> {
+    for (let next = this.queue.shift(); next !== undefined && !this.closing; next = this.queue.shift()) {
+      const turn = new Turn(
+        {
+          session: this.session!,
+          output: this.output!,
+          reader: this.reader!,
+          sender: this.sender,
+          framer: new EventFramer(this.options.sendAccumulated),
+          turnTimeoutMs: this.options.turnTimeoutMs,
+          onError: this.options.onError,
+        },
+        next.message,
+        next.id,
+      );
+      this.current = turn;
+      try {
+        await turn.play();
+      } catch (error) {
+        this.options.onError(error, 'turn');
+      } finally {
+        this.current = undefined;
+      }
+    }
+  }
+
+  private sendError(code: ErrorCode, id?: string): void {
+    const frame: ErrorFrame = { type: 'error', code, message: ERROR_CODES[code] };
+    if (id !== undefined) frame.id = id;
+    this.sender.send(frame);
+  }
+
+  /** The socket is gone: stop the run, end the reader, close the session. Never throws. */
+  private async shutdown(): Promise<void> {
+    this.closing = true;
+    this.queue.length = 0;
+    this.current?.interrupt();
+    this.output?.close();
+    try {
+      await this.answering;
+    } catch {
+      // already reported by answerAll
+    }
+    const session = this.session;
+    if (session === undefined) return;
+    try {
+      await session.close();
+    } catch (error) {
+      this.options.onError(error, 'session close');
+    } finally {
+      this.hooks.sessionClosed();
+    }
+  }
+}

@@ -1,0 +1,50 @@
+import { WebSocket } from 'ws';
+import type { ServerFrame } from '../protocol.js';
+
+/**
+ * The one way frames reach a client's socket. It knows when the socket is behind, so callers can
+ * stop pulling events (and let the reader merge them) instead of queueing frames without bound.
+ */
+export class FrameSender {
+  private drainWaiters: Array<() => void> = [];
+  private readonly lowWaterMark: number;
+  // One shared callback: ws calls it as each frame is handed to the kernel.
+  private readonly onWritten = () => {
+    if (this.drainWaiters.length > 0 && (!this.isOpen || this.socket.bufferedAmount <= this.lowWaterMark)) {
+      this.wake();
+    }
+  };
+
+  constructor(
+    private readonly socket: WebSocket,
+    private readonly highWaterMark: number,
+  ) {
+    this.lowWaterMark = Math.floor(highWaterMark / 2);
+    socket.once('close', () => this.wake());
+  }
+
+  get isOpen(): boolean {
+    return this.socket.readyState === WebSocket.OPEN;
+  }
+
+  /** The client is not keeping up: more than `highWaterMark` bytes are queued for it. */
+  get isBehind(): boolean {
+    return this.socket.bufferedAmount > this.highWaterMark;
+  }
+
+  send(frame: ServerFrame): void {
+    if (this.isOpen) this.socket.send(JSON.stringify(frame), this.onWritten);
+  }
+
+  /** Resolves once the socket has caught up, or has closed. */
+  drained(): Promise<void> {
+    if (!this.isOpen || !this.isBehind) return Promise.resolve();
+    return new Promise((resolve) => this.drainWaiters.push(resolve));
+  }
+
+  private wake(): void {
+    const waiters = this.drainWaiters;
+    this.drainWaiters = [];
+    for (const resolve of waiters) resolve();
+  }
+}

@@ -1,0 +1,166 @@
+import { setTimeout as pause } from 'node:timers/promises';
+import { voice } from '@livekit/agents';
+import type { ErrorCode, ResultFrame } from '../protocol.js';
+import { ERROR_CODES } from '../protocol.js';
+import type { StreamReader } from '../stream-reader.js';
+import type { StreamingTextOutput } from '../streaming-text-output.js';
+import type { EventFramer } from './event-frames.js';
+import type { FrameSender } from './frame-sender.js';
+import { toResultEvents } from './run-events.js';
+
+export interface TurnContext {
+  session: voice.AgentSession;
+  output: StreamingTextOutput;
+  /** This connection's reader of `output`. */
+  reader: StreamReader;
+  sender: FrameSender;
+  framer: EventFramer;
+  turnTimeoutMs: number;
+  onError: (error: unknown, where: string) => void;
+}
+
+type Outcome =
+  | { ok: true; result: voice.testing.RunResult }
+  | { ok: false; code: Extract<ErrorCode, 'run_failed' | 'turn_timeout'> };
+
+/** How long a run may take to wind down after the timeout interrupted it. */
+const TIMEOUT_GRACE_MS = 5_000;
+/**
+ * A forced interrupt can complete the run a moment before the framework flushes the generation it
+ * cut; the turn waits that long at most for the flush, so the cut text stays in its own turn.
+ */
+const LATE_FLUSH_GRACE_MS = 2_000;
+
+/**
+ * One message's turn: the whole `session.run()`, every generation of it (a tool call makes
+ * several), then its `result`. The boundary is the run's completion, not the first flush: the
+ * framework flushes each generation before the run completes, so once it has completed and no
+ * generation is open, every event of this turn is in the reader, and none of the next turn can be.
+ * A model failure the framework reports as a session `error` ends the turn with `run_failed`
+ * after the partial text, instead of a `result`.
+ */
+export class Turn {
+  private interrupted = false;
+  private readonly run: voice.testing.RunResult | undefined;
+  private readonly startError: unknown;
+
+  constructor(
+    private readonly ctx: TurnContext,
+    message: string,
+    private readonly id: string | undefined,
+  ) {
+    try {
+      this.run = ctx.session.run({ userInput: message });
+    } catch (error) {
+      this.startError = error;
+    }
+  }
+
+  /** Stops the generation in progress; the turn still ends with its complete and result. */
+  interrupt(): void {
+    this.interrupted = true;
+    this.forceInterrupt();
+  }
+
+  async play(): Promise<void> {
+    if (this.run === undefined) {
+      this.ctx.onError(this.startError, 'session.run');
+      this.sendError('run_failed');
+      return;
+    }
+    let outcome: Outcome | undefined;
+    let timer: NodeJS.Timeout | undefined;
+    let modelFailed = false;
+    let timedOut = false;
+    const onSessionError = (event: voice.ErrorEvent) => {
+      modelFailed = true;
+      this.ctx.onError(event.error, 'model');
+    };
+    this.ctx.session.on(voice.AgentSessionEventTypes.Error, onSessionError);
+    const finished = new Promise<void>((resolve) => {
+      const settle = (value: Outcome) => {
+        outcome ??= value;
+        resolve();
+      };
+      this.run!.wait().then(
+        (result) => settle({ ok: true, result }),
+        (error) => {
+          this.ctx.onError(error, 'session.run');
+          settle({ ok: false, code: 'run_failed' });
+        },
+      );
+      timer = setTimeout(() => {
+        timedOut = true;
+        this.forceInterrupt();
+        // Give the run a moment to flush what it had, then answer anyway.
+        timer = setTimeout(() => settle({ ok: false, code: 'turn_timeout' }), TIMEOUT_GRACE_MS);
+        this.run!.wait().then(
+          () => settle({ ok: false, code: 'turn_timeout' }),
+          () => settle({ ok: false, code: 'turn_timeout' }),
+        );
+      }, this.ctx.turnTimeoutMs);
+    });
+
+    let flushDeadline: number | undefined;
+    const turnOver = () => {
+      if (outcome === undefined) return false;
+      if (!this.ctx.output.isGenerating) return true;
+      flushDeadline ??= performance.now() + LATE_FLUSH_GRACE_MS;
+      return performance.now() > flushDeadline;
+    };
+    try {
+      // Before the run finishes, wake on an event or on the finish; after it, poll for the late flush.
+      await this.pump(turnOver, () => (outcome === undefined ? finished : pause(20)));
+    } finally {
+      clearTimeout(timer);
+      this.ctx.session.off(voice.AgentSessionEventTypes.Error, onSessionError);
+    }
+    if (outcome === undefined) return; // the client is gone
+    if (timedOut) this.sendError('turn_timeout');
+    else if (outcome.ok && !modelFailed) this.sendResult(outcome.result);
+    else this.sendError(outcome.ok ? 'run_failed' : outcome.code);
+  }
+
+  /** Sends the reader's events until the run has finished and the reader is empty. */
+  private async pump(isFinished: () => boolean, orWhen: () => Promise<unknown>): Promise<void> {
+    const { reader, sender, framer } = this.ctx;
+    for (;;) {
+      if (!sender.isOpen) return;
+      if (sender.isBehind) {
+        // Pull nothing while the client is behind: the reader merges deltas in the meantime.
+        await sender.drained();
+        continue;
+      }
+      const event = reader.tryNext();
+      if (event !== undefined) {
+        sender.send(framer.frame(event, this.id));
+        continue;
+      }
+      if (isFinished() || reader.done) return;
+      await Promise.race([reader.readable(), orWhen()]);
+    }
+  }
+
+  private sendResult(result: voice.testing.RunResult): void {
+    const events = toResultEvents(result.events);
+    const frame: ResultFrame = { type: 'result', events };
+    if (this.interrupted || events.some((e) => e.type === 'message' && e.interrupted))
+      frame.interrupted = true;
+    if (this.id !== undefined) frame.id = this.id;
+    this.ctx.sender.send(frame);
+  }
+
+  private sendError(code: ErrorCode): void {
+    const frame = { type: 'error' as const, code, message: ERROR_CODES[code] };
+    this.ctx.sender.send(this.id === undefined ? frame : { ...frame, id: this.id });
+  }
+
+  private forceInterrupt(): void {
+    try {
+      const future = this.ctx.session.interrupt({ force: true });
+      future.await.catch(() => undefined);
+    } catch {
+      // Nothing is speaking: nothing to interrupt.
+    }
+  }
+}

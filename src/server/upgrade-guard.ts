@@ -1,0 +1,36 @@
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { ResolvedOptions } from './options.js';
+
+export type Verdict = { ok: true; auth: unknown } | { ok: false; status: number; reason: string };
+
+/** Decides whether an upgrade request may become a connection: origin first, then authenticate. */
+export async function checkUpgrade(request: IncomingMessage, options: ResolvedOptions): Promise<Verdict> {
+  const allowed = options.allowedOrigins;
+  if (allowed !== undefined) {
+    const origin = request.headers.origin;
+    const ok =
+      typeof allowed === 'function' ? allowed(origin) : origin !== undefined && allowed.includes(origin);
+    if (!ok) return { ok: false, status: 403, reason: 'Forbidden' };
+  }
+  if (options.authenticate === undefined) return { ok: true, auth: undefined };
+  try {
+    const auth = await options.authenticate(request);
+    if (auth === false) return { ok: false, status: 401, reason: 'Unauthorized' };
+    return { ok: true, auth: auth === true ? undefined : auth };
+  } catch (error) {
+    options.onError(error, 'authenticate');
+    return { ok: false, status: 401, reason: 'Unauthorized' };
+  }
+}
+
+/** Answers an upgrade request with a plain HTTP error and drops the socket. */
+export function refuseUpgrade(socket: Duplex, status: number, reason: string): void {
+  if (socket.writable) {
+    socket.end(
+      `HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Type: text/plain\r\n` +
+        `Content-Length: ${Buffer.byteLength(reason)}\r\n\r\n${reason}`,
+    );
+  }
+  socket.destroy();
+}

@@ -1,0 +1,40 @@
+import { voice } from '@livekit/agents';
+import { afterEach } from 'vitest';
+import {
+  createStreamingServer,
+  type StreamingServer,
+  type StreamingServerOptions,
+} from '../../src/server/index.js';
+import { createAgent, type FakeResponse, WEATHER_SCRIPT } from './session.js';
+
+const servers: StreamingServer[] = [];
+const unexpected: unknown[] = [];
+const record = (error: unknown) => unexpected.push(error);
+process.on('unhandledRejection', record);
+process.on('uncaughtException', record);
+
+afterEach(async () => {
+  await Promise.all(servers.splice(0).map((s) => s.close()));
+  const seen = unexpected.splice(0);
+  if (seen.length > 0) throw new Error(`unhandled during test: ${seen.map(String).join('; ')}`);
+});
+
+/** A real server on 127.0.0.1:0 with FakeLLM; closed after each test. */
+export async function startServer(
+  options: Partial<StreamingServerOptions> & { script?: FakeResponse[] } = {},
+): Promise<StreamingServer> {
+  const { script = WEATHER_SCRIPT, ...rest } = options;
+  const errors: unknown[] = [];
+  const server = await createStreamingServer({
+    port: 0,
+    createAgent: () => createAgent(),
+    createLLM: () => new voice.testing.FakeLLM(script),
+    onError: (error, where) => {
+      errors.push(error);
+      if (process.env.DEBUG_SERVER) console.error(where, error);
+    },
+    ...rest,
+  });
+  servers.push(server);
+  return server;
+}

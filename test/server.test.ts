@@ -1,0 +1,289 @@
+import { describe, expect, it } from 'vitest';
+import { WebSocket } from 'ws';
+import { DemoLLM } from '../src/demo/index.js';
+import type { ServerFrame } from '../src/protocol.js';
+import { waitFor } from './helpers/await.js';
+import { FailingLLM } from './helpers/failing-llm.js';
+import { startServer } from './helpers/server.js';
+import { TestClient, textOfTurn } from './helpers/ws-client.js';
+
+const HELLO = 'Hello there! How can I help you today?';
+
+function expectWellFormedTurn(frames: ServerFrame[]) {
+  const last = frames.at(-1)!;
+  expect(last.type).toBe('result');
+  // Every delta and complete arrives before the result, none after it.
+  expect(frames.slice(0, -1).every((f) => f.type === 'delta' || f.type === 'complete')).toBe(true);
+  for (const f of frames) {
+    if (f.type === 'complete') expect(f.text).toBe(textOfTurn(frames, f.generation));
+  }
+}
+
+describe('turns', () => {
+  it('sends ready, then deltas, complete and result for a message', async () => {
+    const server = await startServer();
+    const client = await TestClient.connect(server.url);
+    expect(client.frames[0]).toEqual({ type: 'ready', message: 'Agent ready' });
+    expect(server.activeSessions).toBe(1);
+    const frames = await client.turn('hello');
+    expectWellFormedTurn(frames);
+    expect(textOfTurn(frames)).toBe(HELLO);
+    let prefix = '';
+    for (const f of frames) {
+      if (f.type !== 'delta') continue;
+      prefix += f.delta;
+      expect(f.accumulated).toBe(prefix);
+    }
+    expect(frames.at(-1)).toEqual({
+      type: 'result',
+      events: [{ type: 'message', role: 'assistant', content: HELLO }],
+    });
+  });
+
+  it('a tool-call turn sends both generations before its result, and the next turn is clean (20 rounds)', async () => {
+    const server = await startServer({ rateLimit: false });
+    const client = await TestClient.connect(server.url);
+    for (let round = 0; round < 20; round++) {
+      const weather = await client.turn('weather in Paris?');
+      expectWellFormedTurn(weather);
+      const completes = weather.filter((f) => f.type === 'complete');
+      expect(completes.map((f) => (f.type === 'complete' ? f.text : ''))).toEqual([
+        'Let me check the weather.',
+        'It is sunny in Paris today.',
+      ]);
+      const result = weather.at(-1)!;
+      expect(result.type === 'result' && result.events).toEqual([
+        { type: 'message', role: 'assistant', content: 'Let me check the weather.' },
+        { type: 'function_call', name: 'getWeather', arguments: '{"city":"Paris"}', callId: 'fake_call_0' },
+        {
+          type: 'function_call_output',
+          output: '"sunny"',
+          name: 'getWeather',
+          callId: 'fake_call_0',
+          isError: false,
+        },
+        { type: 'message', role: 'assistant', content: 'It is sunny in Paris today.' },
+      ]);
+      const next = await client.turn('hello');
+      expectWellFormedTurn(next);
+      expect(textOfTurn(next)).toBe(HELLO);
+    }
+  });
+
+  it('answers back-to-back messages in order, echoing ids', async () => {
+    const server = await startServer();
+    const client = await TestClient.connect(server.url);
+    client.ask('hello', 'a');
+    client.ask('weather in Paris?', 'b');
+    client.ask('hello', 'c');
+    await client.waitFor((f) => f.type === 'result' && f.id === 'c');
+    const turns = client.frames.slice(1);
+    const ids = turns.map((f) => ('id' in f ? f.id : undefined));
+    const order = ids.filter((id, i) => id !== ids[i - 1]);
+    expect(order).toEqual(['a', 'b', 'c']);
+    expect(turns.filter((f) => f.type === 'result')).toHaveLength(3);
+  });
+
+  it('interrupt stops the generation; the turn still ends with complete and result', async () => {
+    const server = await startServer({ createLLM: () => new DemoLLM({ tokenDelayMs: 20 }) });
+    const client = await TestClient.connect(server.url);
+    client.ask('tell me a story');
+    await client.waitFor((f) => f.type === 'delta');
+    client.send({ type: 'interrupt' });
+    const end = await client.waitFor((f) => f.type === 'result');
+    const frames = client.frames.slice(1, end + 1);
+    expectWellFormedTurn(frames);
+    const complete = frames.find((f) => f.type === 'complete');
+    const full = (await TestClient.connect(server.url).then((c) => c.turn('tell me a story'))).find(
+      (f) => f.type === 'complete',
+    );
+    const partial = complete?.type === 'complete' ? complete.text : '';
+    expect(full?.type === 'complete' && full.text.startsWith(partial)).toBe(true);
+    expect(partial.length).toBeLessThan(full?.type === 'complete' ? full.text.length : 0);
+    expect(frames.at(-1)).toMatchObject({ type: 'result', interrupted: true });
+    client.send({ type: 'interrupt' });
+    await client.waitFor((f) => f.type === 'error' && f.code === 'nothing_to_interrupt');
+  });
+
+  it('past the queue bound a message gets busy, and the queued ones are still answered', async () => {
+    const server = await startServer({ maxQueuedMessages: 1 });
+    const client = await TestClient.connect(server.url);
+    for (const id of ['1', '2', '3']) client.ask('hello', id);
+    await client.waitFor((f) => f.type === 'error' && f.code === 'busy' && f.id === '3');
+    await client.waitFor((f) => f.type === 'result' && f.id === '2');
+    expect(client.frames.filter((f) => f.type === 'result')).toHaveLength(2);
+  });
+
+  it('sendAccumulated: false leaves accumulated off the delta frames', async () => {
+    const server = await startServer({ sendAccumulated: false });
+    const client = await TestClient.connect(server.url);
+    const frames = await client.turn('hello');
+    expect(frames.filter((f) => f.type === 'delta').every((f) => !('accumulated' in f))).toBe(true);
+    expect(textOfTurn(frames)).toBe(HELLO);
+  });
+});
+
+describe('bad input', () => {
+  const cases: Array<[string, string | Buffer, string]> = [
+    ['invalid JSON', '{"message": ', 'invalid_json'],
+    ['a non-object', '[1,2]', 'invalid_frame'],
+    ['null', 'null', 'invalid_frame'],
+    ['a missing message', '{}', 'invalid_message'],
+    ['an empty message', '{"message": "  "}', 'invalid_message'],
+    ['a non-string message', '{"message": 42}', 'invalid_message'],
+    ['an unknown type', '{"type": "dance"}', 'unknown_type'],
+    ['a bad id', '{"message": "hi", "id": 7}', 'invalid_id'],
+    ['a binary frame', Buffer.from('{"message":"hello"}'), 'binary_frame'],
+  ];
+  it.each(cases)('%s gets an error frame and the connection stays usable', async (_name, frame, code) => {
+    const server = await startServer();
+    const client = await TestClient.connect(server.url);
+    client.socket.send(frame);
+    await client.waitFor((f) => f.type === 'error' && f.code === code);
+    const error = client.frames.find((f) => f.type === 'error')!;
+    expect(error.type === 'error' && error.message).toMatch(/\w+/);
+    expect(JSON.stringify(error)).not.toMatch(/at .*\.(ts|js):\d+/);
+    expect(textOfTurn(await client.turn('hello'))).toBe(HELLO);
+  });
+
+  it('a frame over maxPayload closes the connection with 1009', async () => {
+    const server = await startServer({ maxPayload: 1024 });
+    const client = await TestClient.connect(server.url);
+    client.ask('x'.repeat(2048));
+    expect(await client.closed).toBe(1009);
+    await waitFor(() => server.activeSessions === 0, 'session to close');
+  });
+});
+
+describe('clients that go away', () => {
+  it('a client that disconnects mid-stream releases its session', async () => {
+    const server = await startServer({
+      script: [{ input: 'long', content: 'word '.repeat(20000), duration: 3000 }],
+    });
+    const client = await TestClient.connect(server.url);
+    client.ask('long');
+    await client.waitFor((f) => f.type === 'delta');
+    client.socket.terminate();
+    await waitFor(() => server.activeSessions === 0 && server.activeConnections === 0, 'cleanup');
+  });
+
+  it('server.close() closes live clients with 1001 and every session', async () => {
+    const server = await startServer({
+      script: [{ input: 'long', content: 'word '.repeat(20000), duration: 3000 }],
+    });
+    const clients = await Promise.all([1, 2, 3].map(() => TestClient.connect(server.url)));
+    for (const c of clients) c.ask('long');
+    await Promise.all(clients.map((c) => c.waitFor((f) => f.type === 'delta')));
+    await server.close();
+    expect(await Promise.all(clients.map((c) => c.closed))).toEqual([1001, 1001, 1001]);
+    expect(server.activeSessions).toBe(0);
+    await expect(TestClient.connect(server.url)).rejects.toThrow();
+  });
+
+  it('a peer that stops answering pings is terminated', async () => {
+    const server = await startServer({ heartbeatIntervalMs: 100 });
+    const client = await TestClient.connect(server.url, { autoPong: false });
+    expect(await client.closed).toBe(1006);
+    await waitFor(() => server.activeSessions === 0, 'session to close');
+  });
+
+  it('a peer that answers pings stays connected', async () => {
+    const server = await startServer({ heartbeatIntervalMs: 50 });
+    const client = await TestClient.connect(server.url);
+    await new Promise((r) => setTimeout(r, 400));
+    expect(client.closeCode).toBeUndefined();
+    expect(textOfTurn(await client.turn('hello'))).toBe(HELLO);
+  });
+});
+
+describe('security', () => {
+  it('refuses an origin that is not allowed with 403, accepts one that is', async () => {
+    const server = await startServer({ allowedOrigins: ['https://app.example'] });
+    await expect(TestClient.connect(server.url, { origin: 'https://evil.example' })).rejects.toThrow(
+      'HTTP 403',
+    );
+    await expect(TestClient.connect(server.url)).rejects.toThrow('HTTP 403');
+    const client = await TestClient.connect(server.url, { origin: 'https://app.example' });
+    expect(client.frames[0]?.type).toBe('ready');
+  });
+
+  it('refuses a request authenticate() rejects with 401', async () => {
+    const server = await startServer({
+      authenticate: (req) => (req.headers.authorization === 'Bearer good' ? { user: 'ann' } : false),
+    });
+    await expect(
+      TestClient.connect(server.url, { headers: { authorization: 'Bearer bad' } }),
+    ).rejects.toThrow('HTTP 401');
+    const ok = await TestClient.connect(server.url, { headers: { authorization: 'Bearer good' } });
+    expect(ok.frames[0]?.type).toBe('ready');
+  });
+
+  it('an authenticate() that throws refuses with 401', async () => {
+    const server = await startServer({
+      authenticate: () => {
+        throw new Error('db down');
+      },
+    });
+    await expect(TestClient.connect(server.url)).rejects.toThrow('HTTP 401');
+  });
+
+  it('rate-limits frames per connection', async () => {
+    const server = await startServer({ rateLimit: { burst: 3, perSecond: 1 } });
+    const client = await TestClient.connect(server.url);
+    for (let i = 0; i < 6; i++) client.send('nope');
+    await waitFor(() => client.frames.filter((f) => f.type === 'error').length === 6, 'six answers');
+    const codes = client.frames
+      .filter((f) => f.type === 'error')
+      .map((f) => (f.type === 'error' ? f.code : ''));
+    expect(codes.slice(0, 3)).toEqual(['invalid_json', 'invalid_json', 'invalid_json']);
+    expect(codes.slice(3)).toEqual(['rate_limited', 'rate_limited', 'rate_limited']);
+  });
+
+  it('refuses connections past maxConnections with 503', async () => {
+    const server = await startServer({ maxConnections: 1 });
+    await TestClient.connect(server.url);
+    await expect(TestClient.connect(server.url)).rejects.toThrow('HTTP 503');
+  });
+
+  it('attaches to an existing http.Server at a path', async () => {
+    const { createServer } = await import('node:http');
+    const http = createServer((_q, r) => r.end('page'));
+    await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
+    const port = (http.address() as { port: number }).port;
+    const server = await startServer({ server: http, path: '/agent' });
+    expect(server.url).toBe(`ws://127.0.0.1:${port}/agent`);
+    const client = await TestClient.connect(server.url);
+    expect(textOfTurn(await client.turn('hello'))).toBe(HELLO);
+    const page = await fetch(`http://127.0.0.1:${port}/`);
+    expect(await page.text()).toBe('page');
+    const other = new WebSocket(`ws://127.0.0.1:${port}/other`);
+    other.on('error', () => undefined);
+    await server.close();
+    http.close();
+  });
+});
+
+describe('failing models', () => {
+  it('a model that throws mid-stream: partial text, then run_failed, then the next message is answered', async () => {
+    const server = await startServer({ createLLM: () => new FailingLLM('throw') });
+    const client = await TestClient.connect(server.url);
+    const frames = await client.turn('fail');
+    expect(textOfTurn(frames)).toBe('Partial text before the failure. ');
+    expect(frames.at(-2)).toMatchObject({ type: 'complete', text: 'Partial text before the failure. ' });
+    expect(frames.at(-1)).toMatchObject({ type: 'error', code: 'run_failed' });
+    const next = await client.turn('hello');
+    expect(next.map((f) => f.type)).toEqual(['delta', 'complete', 'result']);
+    expect(textOfTurn(next)).toBe('All good now.');
+  });
+
+  it('a model that hangs is cut by turnTimeoutMs: partial text, turn_timeout, the next turn is clean', async () => {
+    const server = await startServer({ createLLM: () => new FailingLLM('hang'), turnTimeoutMs: 300 });
+    const client = await TestClient.connect(server.url);
+    const frames = await client.turn('fail');
+    expect(frames.at(-2)).toMatchObject({ type: 'complete', text: 'Partial text before the failure. ' });
+    expect(frames.at(-1)).toMatchObject({ type: 'error', code: 'turn_timeout' });
+    const next = await client.turn('hello');
+    expect(next.map((f) => f.type)).toEqual(['delta', 'complete', 'result']);
+    expect(textOfTurn(next)).toBe('All good now.');
+  });
+});
