@@ -16,8 +16,11 @@ export const ERROR_CODES = {
   run_failed: 'the agent failed to answer this message',
   turn_timeout: 'the agent took too long to answer this message',
   session_failed: 'the agent session could not start',
+  // Reported by the client itself, never sent by the server:
   invalid_server_frame: 'the server sent a frame this client does not understand',
   connection_lost: 'the connection to the server was lost',
+  connect_failed: 'could not connect to the server',
+  not_connected: 'the client is not connected',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

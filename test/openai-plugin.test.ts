@@ -10,7 +10,8 @@ describe('the real OpenAI plugin, offline', () => {
     const endpoint = await startOpenAICompatibleServer(chunks);
     try {
       const server = await startServer({
-        createLLM: () => new openai.LLM({ model: 'test-model', baseURL: endpoint.baseURL, apiKey: 'test-key' }),
+        createLLM: () =>
+          new openai.LLM({ model: 'test-model', baseURL: endpoint.baseURL, apiKey: 'test-key' }),
       });
       const client = await TestClient.connect(server.url);
       const frames = await client.turn('hello');

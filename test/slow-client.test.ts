@@ -38,7 +38,10 @@ describe('a client that stops reading', () => {
 
   it('does not hold up a fast client on the same server', async () => {
     const reply = 'word '.repeat(20_000);
-    const server = await startServer({ script: [{ input: 'long', content: reply }], highWaterMark: 16 * 1024 });
+    const server = await startServer({
+      script: [{ input: 'long', content: reply }],
+      highWaterMark: 16 * 1024,
+    });
     const slow = await TestClient.connect(server.url);
     const fast = await TestClient.connect(server.url);
     slow.socket.pause();

@@ -1,0 +1,309 @@
+import {
+  type CompleteFrame,
+  type DeltaFrame,
+  ERROR_CODES,
+  type ErrorCode,
+  type ErrorFrame,
+  parseServerFrame,
+  type ResultEvent,
+  type ResultFrame,
+  type ServerFrame,
+} from '../protocol.js';
+import { FrameQueue } from './frame-queue.js';
+import { Backoff, type ReconnectOptions } from './reconnect.js';
+import { defaultWebSocket, OPEN, type WebSocketConstructor, type WebSocketLike } from './websocket-like.js';
+
+export type {
+  CompleteFrame,
+  DeltaFrame,
+  ErrorCode,
+  ErrorFrame,
+  ReadyFrame,
+  ResultEvent,
+  ResultFrame,
+  ServerFrame,
+} from '../protocol.js';
+export type { ReconnectOptions } from './reconnect.js';
+export type { WebSocketConstructor, WebSocketLike } from './websocket-like.js';
+
+export type ClientStatus = 'idle' | 'connecting' | 'open' | 'reconnecting' | 'closed';
+
+/** A frame that belongs to one message: what `ask()` yields. */
+export type TurnFrame = DeltaFrame | CompleteFrame | ResultFrame | ErrorFrame;
+
+export interface StreamingAgentClientOptions {
+  /** A WebSocket class, where the runtime has none (Node 20: `import { WebSocket } from 'ws'`). */
+  WebSocket?: WebSocketConstructor;
+  protocols?: string | string[];
+  /** Reconnect after an unexpected close, with backoff. Off by default. */
+  reconnect?: boolean | ReconnectOptions;
+  /** `connect()` gives up after this long. Default 10 s. */
+  connectTimeoutMs?: number;
+}
+
+/** An error the client reports: a server `error` frame, or a problem on the client's side. */
+export class StreamingClientError extends Error {
+  override readonly name = 'StreamingClientError';
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly id?: string,
+  ) {
+    super(message);
+  }
+}
+
+let clientCount = 0;
+
+/**
+ * Talks to a `createStreamingServer` over WebSocket, in browsers and in Node. Use the callbacks
+ * (the seed's API), or `ask(message)` for one message's frames as an async iterable.
+ */
+export class StreamingAgentClient {
+  onDelta: ((delta: string, accumulated: string, frame: DeltaFrame) => void) | undefined;
+  onComplete: ((text: string, frame: CompleteFrame) => void) | undefined;
+  onResult: ((events: ResultEvent[], frame: ResultFrame) => void) | undefined;
+  onError: ((message: string, error: StreamingClientError) => void) | undefined;
+  onStatus: ((status: ClientStatus) => void) | undefined;
+
+  private socket: WebSocketLike | undefined;
+  private _status: ClientStatus = 'idle';
+  private readonly WebSocketClass: WebSocketConstructor;
+  private readonly backoff: Backoff | undefined;
+  private readonly asks = new Map<string, FrameQueue<TurnFrame>>();
+  private readonly idPrefix = `c${++clientCount}-${Math.random().toString(36).slice(2, 8)}-`;
+  private nextId = 1;
+  private generation = 0;
+  private accumulated = '';
+  private reconnectTimer: ReturnType<typeof setTimeout> | undefined;
+  private closedByUser = false;
+
+  constructor(
+    readonly url: string,
+    private readonly options: StreamingAgentClientOptions = {},
+  ) {
+    this.WebSocketClass = options.WebSocket ?? defaultWebSocket();
+    const reconnect = options.reconnect;
+    this.backoff = reconnect ? new Backoff(reconnect === true ? {} : reconnect) : undefined;
+  }
+
+  get status(): ClientStatus {
+    return this._status;
+  }
+
+  /** Resolves once the server says `ready`; rejects if it cannot be reached or refuses. */
+  connect(): Promise<void> {
+    this.closedByUser = false;
+    clearTimeout(this.reconnectTimer);
+    return this.open('connecting');
+  }
+
+  /** Sends a message; returns its id, which the server echoes on every frame of its turn. */
+  send(message: string): string {
+    const id = `${this.idPrefix}${this.nextId++}`;
+    this.write({ message, id });
+    return id;
+  }
+
+  /** Sends a message and yields the frames of its turn, ending after its `result` or `error`. */
+  ask(message: string): AsyncIterableIterator<TurnFrame> {
+    const id = `${this.idPrefix}${this.nextId++}`;
+    const queue = new FrameQueue<TurnFrame>(() => this.asks.delete(id));
+    this.asks.set(id, queue);
+    try {
+      this.write({ message, id });
+    } catch (error) {
+      this.asks.delete(id);
+      queue.push(this.localError('not_connected', (error as Error).message, id));
+      queue.end();
+    }
+    return queue;
+  }
+
+  /** Stops the generation in progress; its turn still ends with `complete` and `result`. */
+  interrupt(): void {
+    this.write({ type: 'interrupt' });
+  }
+
+  close(): void {
+    this.closedByUser = true;
+    clearTimeout(this.reconnectTimer);
+    const socket = this.socket;
+    this.socket = undefined;
+    if (socket) {
+      socket.onclose = null;
+      socket.onmessage = null;
+      socket.onerror = null;
+      socket.close(1000, 'client closed');
+    }
+    this.failPendingAsks('the client was closed');
+    this.setStatus('closed');
+  }
+
+  private open(status: 'connecting' | 'reconnecting'): Promise<void> {
+    this.setStatus(status);
+    return new Promise<void>((resolve, reject) => {
+      let settled = false;
+      const fail = (reason: string) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        reject(new StreamingClientError('connect_failed', `could not connect to ${this.url}: ${reason}`));
+      };
+      let socket: WebSocketLike;
+      try {
+        socket = new this.WebSocketClass(this.url, this.options.protocols);
+      } catch (error) {
+        fail((error as Error).message);
+        return;
+      }
+      this.socket = socket;
+      const timer = setTimeout(() => {
+        fail('timed out');
+        socket.close();
+      }, this.options.connectTimeoutMs ?? 10_000);
+      socket.onerror = () => undefined; // the close event that follows says what happened
+      socket.onmessage = (event) => {
+        const frame = this.receive(event.data);
+        if (frame?.type === 'ready' && !settled) {
+          settled = true;
+          clearTimeout(timer);
+          this.backoff?.reset();
+          this.setStatus('open');
+          resolve();
+        }
+      };
+      socket.onclose = (event) => {
+        if (this.socket === socket) this.socket = undefined;
+        if (!settled) {
+          fail(
+            event.code === 1006
+              ? 'the server is unreachable or refused the connection'
+              : `closed (${event.code})`,
+          );
+          if (status === 'reconnecting') this.scheduleReconnect();
+          else this.setStatus('closed');
+          return;
+        }
+        this.lost(event.code);
+      };
+    });
+  }
+
+  private receive(data: unknown): ServerFrame | undefined {
+    if (typeof data !== 'string') {
+      this.report(this.localError('invalid_server_frame', ERROR_CODES.invalid_server_frame));
+      return undefined;
+    }
+    const parsed = parseServerFrame(data);
+    if (!parsed.ok) {
+      this.report(this.localError(parsed.code, parsed.message));
+      return undefined;
+    }
+    const frame = parsed.frame;
+    // A throwing callback must not break the socket handler, nor the other callbacks.
+    try {
+      this.dispatch(frame);
+    } catch (error) {
+      queueMicrotask(() => {
+        throw error;
+      });
+    }
+    return frame;
+  }
+
+  private dispatch(frame: ServerFrame): void {
+    const ask = 'id' in frame && frame.id !== undefined ? this.asks.get(frame.id) : undefined;
+    switch (frame.type) {
+      case 'ready':
+        return;
+      case 'delta': {
+        if (frame.generation !== this.generation) {
+          this.generation = frame.generation;
+          this.accumulated = '';
+        }
+        this.accumulated += frame.delta;
+        ask?.push(frame);
+        this.onDelta?.(frame.delta, frame.accumulated ?? this.accumulated, frame);
+        return;
+      }
+      case 'complete':
+        this.accumulated = '';
+        ask?.push(frame);
+        this.onComplete?.(frame.text, frame);
+        return;
+      case 'result':
+        this.finishAsk(frame);
+        this.onResult?.(frame.events, frame);
+        return;
+      case 'error': {
+        this.finishAsk(frame);
+        this.onError?.(frame.message, new StreamingClientError(frame.code, frame.message, frame.id));
+        return;
+      }
+    }
+  }
+
+  private finishAsk(frame: ResultFrame | ErrorFrame): void {
+    if (frame.id === undefined) return;
+    const ask = this.asks.get(frame.id);
+    if (!ask) return;
+    this.asks.delete(frame.id);
+    ask.push(frame);
+    ask.end();
+  }
+
+  private write(frame: object): void {
+    const socket = this.socket;
+    if (socket === undefined || socket.readyState !== OPEN || this._status !== 'open') {
+      throw new StreamingClientError(
+        'not_connected',
+        'StreamingAgentClient: not connected; await connect() first',
+      );
+    }
+    socket.send(JSON.stringify(frame));
+  }
+
+  /** The connection dropped after it was ready. */
+  private lost(code: number): void {
+    this.failPendingAsks(`the connection was lost (${code})`);
+    this.report(this.localError('connection_lost', `${ERROR_CODES.connection_lost} (${code})`));
+    if (this.closedByUser) return;
+    if (this.backoff) this.scheduleReconnect();
+    else this.setStatus('closed');
+  }
+
+  private scheduleReconnect(): void {
+    const delay = this.backoff?.next();
+    if (delay === undefined || this.closedByUser) {
+      this.setStatus('closed');
+      return;
+    }
+    this.setStatus('reconnecting');
+    this.reconnectTimer = setTimeout(() => {
+      this.open('reconnecting').catch(() => undefined);
+    }, delay);
+  }
+
+  private failPendingAsks(reason: string): void {
+    for (const [id, ask] of this.asks) {
+      ask.push(this.localError('connection_lost', reason, id));
+      ask.end();
+    }
+    this.asks.clear();
+  }
+
+  private localError(code: ErrorCode, message: string, id?: string): ErrorFrame {
+    return id === undefined ? { type: 'error', code, message } : { type: 'error', code, message, id };
+  }
+
+  private report(frame: ErrorFrame): void {
+    this.onError?.(frame.message, new StreamingClientError(frame.code, frame.message, frame.id));
+  }
+
+  private setStatus(status: ClientStatus): void {
+    if (this._status === status) return;
+    this._status = status;
+    this.onStatus?.(status);
+  }
+}
