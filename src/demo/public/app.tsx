@@ -1,0 +1,102 @@
+import { type FormEvent, useEffect, useRef, useState } from 'react';
+import { createRoot } from 'react-dom/client';
+import { type AgentTurn, type ResultEvent, useStreamingAgent } from '../../react/index.js';
+
+const wsUrl = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`;
+
+function ToolSteps({ events }: { events: ResultEvent[] }) {
+  const steps = events.filter((e) => e.type === 'function_call' || e.type === 'function_call_output');
+  if (steps.length === 0) return null;
+  return (
+    <div className="steps" data-testid="tool-steps">
+      {steps.map((e, i) => (
+        <div className="step" key={`${e.type}-${i}`}>
+          {e.type === 'function_call' ? `🔧 ${e.name}(${e.arguments})` : `↳ ${e.type === 'function_call_output' ? e.output : ''}`}
+        </div>
+      ))}
+    </div>
+  );
+}
+
+function Turn({ turn }: { turn: AgentTurn }) {
+  const streaming = turn.status === 'streaming';
+  return (
+    <>
+      <div className="bubble user">{turn.message}</div>
+      <ToolSteps events={turn.events} />
+      <div className={`bubble agent ${turn.status}`} data-testid="reply" data-status={turn.status}>
+        {turn.text}
+        {streaming && <span className="cursor" data-testid="cursor" />}
+        {turn.status === 'interrupted' && <div className="meta">stopped</div>}
+        {turn.status === 'error' && <div className="meta">{turn.error}</div>}
+      </div>
+    </>
+  );
+}
+
+function App() {
+  const { turns, isStreaming, sendMessage, stop, status, error } = useStreamingAgent(wsUrl);
+  const [draft, setDraft] = useState('');
+  const end = useRef<HTMLDivElement>(null);
+  const lastText = turns.at(-1)?.text;
+  // biome-ignore lint/correctness/useExhaustiveDependencies: scroll as the latest reply grows
+  useEffect(() => end.current?.scrollIntoView({ block: 'end' }), [turns.length, lastText]);
+
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    const message = draft.trim();
+    if (message === '' || status !== 'open') return;
+    sendMessage(message);
+    setDraft('');
+  };
+
+  return (
+    <div className="app">
+      <header>
+        <h1>livekit-streaming-text</h1>
+        <span className="status" data-testid="status">
+          {status}
+        </span>
+      </header>
+      {status !== 'open' && status !== 'idle' && status !== 'connecting' && (
+        <div className="banner" data-testid="banner">
+          {status === 'reconnecting' ? 'Connection lost. Reconnecting…' : 'Disconnected from the agent.'}
+        </div>
+      )}
+      <div className="messages">
+        {turns.length === 0 && (
+          <div className="empty">
+            Say hello, or ask about the weather in Paris
+            <br />
+            to watch a tool call happen in the middle of a reply.
+          </div>
+        )}
+        {turns.map((turn) => (
+          <Turn key={turn.id} turn={turn} />
+        ))}
+        {error && status === 'open' && <div className="meta">{error}</div>}
+        <div ref={end} />
+      </div>
+      <form onSubmit={submit}>
+        <input
+          aria-label="Message"
+          placeholder="Type a message"
+          value={draft}
+          onChange={(e) => setDraft(e.target.value)}
+          autoFocus
+        />
+        {isStreaming ? (
+          <button type="button" className="stop" onClick={stop}>
+            Stop
+          </button>
+        ) : (
+          <button type="submit" disabled={status !== 'open'}>
+            Send
+          </button>
+        )}
+      </form>
+    </div>
+  );
+}
+
+createRoot(document.getElementById('root')!).render(<App />);
