@@ -1,6 +1,9 @@
 import { readFile } from 'node:fs/promises';
-import { type Server, createServer } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import { fileURLToPath } from 'node:url';
+
+const FAVICON =
+  '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16"><rect width="16" height="16" rx="4" fill="#2b5cff"/></svg>';
 
 const publicDir = fileURLToPath(new URL('./public/', import.meta.url));
 
@@ -15,8 +18,9 @@ async function bundlePage(): Promise<string> {
     platform: 'browser',
     target: 'es2020',
     jsx: 'automatic',
-    minify: true,
-    define: { 'process.env.NODE_ENV': '"production"' },
+    // DEMO_DEV=1 serves React's development build, with its warnings, unminified.
+    minify: !process.env.DEMO_DEV,
+    define: { 'process.env.NODE_ENV': process.env.DEMO_DEV ? '"development"' : '"production"' },
     logLevel: 'silent',
   });
   return result.outputFiles[0]!.text;
@@ -33,6 +37,7 @@ export async function createPageServer(): Promise<Server> {
     '/': ['text/html; charset=utf-8', html],
     '/styles.css': ['text/css; charset=utf-8', css],
     '/app.js': ['text/javascript; charset=utf-8', js],
+    '/favicon.ico': ['image/svg+xml', FAVICON],
   };
   return createServer((request, response) => {
     const path = new URL(request.url ?? '/', 'http://x').pathname;

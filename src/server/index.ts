@@ -4,6 +4,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import { CLOSE_CODES } from '../protocol.js';
 import { Connection } from './connection.js';
+import { ensureFrameworkLogger } from './framework-logger.js';
 import { startHeartbeat } from './heartbeat.js';
 import { resolveOptions, type StreamingServerOptions } from './options.js';
 import { checkUpgrade, refuseUpgrade } from './upgrade-guard.js';
@@ -40,6 +41,7 @@ const CLOSE_HANDSHAKE_MS = 2_000;
 
 export async function createStreamingServer(userOptions: StreamingServerOptions): Promise<StreamingServer> {
   const options = resolveOptions(userOptions);
+  ensureFrameworkLogger();
   const ownsServer = options.server === undefined;
   const httpServer =
     options.server ??

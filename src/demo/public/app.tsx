@@ -4,32 +4,52 @@ import { type AgentTurn, type ResultEvent, useStreamingAgent } from '../../react
 
 const wsUrl = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`;
 
-function ToolSteps({ events }: { events: ResultEvent[] }) {
-  const steps = events.filter((e) => e.type === 'function_call' || e.type === 'function_call_output');
-  if (steps.length === 0) return null;
-  return (
-    <div className="steps" data-testid="tool-steps">
-      {steps.map((e, i) => (
-        <div className="step" key={`${e.type}-${i}`}>
-          {e.type === 'function_call' ? `🔧 ${e.name}(${e.arguments})` : `↳ ${e.type === 'function_call_output' ? e.output : ''}`}
+function ToolStep({ event }: { event: ResultEvent }) {
+  if (event.type === 'function_call')
+    return <div className="step">{`🔧 ${event.name}(${event.arguments})`}</div>;
+  if (event.type === 'function_call_output') return <div className="step">{`↳ ${event.output}`}</div>;
+  return null;
+}
+
+/**
+ * While a turn streams, one bubble per generation. Once its result is in, the bubbles are laid
+ * out in the turn's own order, so a tool call shows between the text before and after it.
+ */
+function Reply({ turn }: { turn: AgentTurn }) {
+  const streaming = turn.status === 'streaming';
+  const hasTools = turn.events.some((e) => e.type === 'function_call');
+  const parts = hasTools
+    ? turn.events.map((event, i) =>
+        event.type === 'message' ? (
+          <div className="bubble agent" key={`m${i}`}>
+            {event.content}
+          </div>
+        ) : (
+          <div className="steps" data-testid="tool-steps" key={`t${i}`}>
+            <ToolStep event={event} />
+          </div>
+        ),
+      )
+    : (turn.generations.length > 0 ? turn.generations : ['']).map((text, i, all) => (
+        <div className="bubble agent" key={`g${i}`}>
+          {text}
+          {streaming && i === all.length - 1 && <span className="cursor" data-testid="cursor" />}
         </div>
-      ))}
+      ));
+  return (
+    <div className={`reply ${turn.status}`} data-testid="reply" data-status={turn.status}>
+      {parts}
+      {turn.status === 'interrupted' && <div className="meta">stopped</div>}
+      {turn.status === 'error' && <div className="meta">{turn.error}</div>}
     </div>
   );
 }
 
 function Turn({ turn }: { turn: AgentTurn }) {
-  const streaming = turn.status === 'streaming';
   return (
     <>
       <div className="bubble user">{turn.message}</div>
-      <ToolSteps events={turn.events} />
-      <div className={`bubble agent ${turn.status}`} data-testid="reply" data-status={turn.status}>
-        {turn.text}
-        {streaming && <span className="cursor" data-testid="cursor" />}
-        {turn.status === 'interrupted' && <div className="meta">stopped</div>}
-        {turn.status === 'error' && <div className="meta">{turn.error}</div>}
-      </div>
+      <Reply turn={turn} />
     </>
   );
 }
@@ -40,7 +60,9 @@ function App() {
   const end = useRef<HTMLDivElement>(null);
   const lastText = turns.at(-1)?.text;
   // biome-ignore lint/correctness/useExhaustiveDependencies: scroll as the latest reply grows
-  useEffect(() => end.current?.scrollIntoView({ block: 'end' }), [turns.length, lastText]);
+  useEffect(() => {
+    end.current?.scrollIntoView({ block: 'end' });
+  }, [turns.length, lastText]);
 
   const submit = (event: FormEvent) => {
     event.preventDefault();
