@@ -18,6 +18,7 @@ function ToolStep({ event }: { event: ResultEvent }) {
 function Reply({ turn }: { turn: AgentTurn }) {
   const streaming = turn.status === 'streaming';
   const hasTools = turn.events.some((e) => e.type === 'function_call');
+  // A turn's events and generations never reorder once shown, so their index is a stable key.
   const parts = hasTools
     ? turn.events.map((event, i) =>
         event.type === 'message' ? (
@@ -105,7 +106,6 @@ function App() {
           placeholder="Type a message"
           value={draft}
           onChange={(e) => setDraft(e.target.value)}
-          autoFocus
         />
         {isStreaming ? (
           <button type="button" className="stop" onClick={stop}>
