@@ -31,7 +31,8 @@ export class Fifo<T> {
     const item = this.items[this.head];
     this.items[this.head++] = undefined as T;
     if (this.head === this.items.length) {
-      this.items = [];
+      // Emptied: reuse the array rather than allocate one per read.
+      this.items.length = 0;
       this.head = 0;
     } else if (this.head >= 1024 && this.head * 2 >= this.items.length) {
       this.items = this.items.slice(this.head);

@@ -9,8 +9,9 @@ export function flatten(text: string): string {
 }
 
 /**
- * Decides when a growing string is worth flattening: once the chunks added since the last flatten
- * would cost more memory as rope cells than the flat text itself. Amortised O(1) per chunk.
+ * Decides when a growing string is worth flattening mid-generation. Each flatten copies the whole
+ * text, so it happens geometrically less often as the text grows (amortised O(1) per chunk), while
+ * the rope cells added since the last one stay within a few times the flat text.
  */
 export class RopeBudget {
   private chunks = 0;
@@ -19,8 +20,7 @@ export class RopeBudget {
   /** Called after each append; returns true when the caller should flatten now. */
   added(totalLength: number): boolean {
     this.chunks++;
-    // ~64 bytes of cells per chunk against 1 byte per Latin-1 character of flat text.
-    if (this.chunks < 32 || this.chunks * 64 < this.flatLength) return false;
+    if (this.chunks < 1024 || this.chunks * 8 < this.flatLength) return false;
     this.chunks = 0;
     this.flatLength = totalLength;
     return true;

@@ -122,6 +122,16 @@ export class StreamReader implements AsyncIterableIterator<StreamEvent> {
     return new Promise((resolve) => this.readableWaiters.push(resolve));
   }
 
+  /**
+   * Calls `callback` once, when an event is buffered or the reader ends. Returns false, without
+   * registering, if that is already so. The promise-free form of `readable()`, for hot loops.
+   */
+  whenReadable(callback: () => void): boolean {
+    if (this.buffer.length > 0 || this.state !== 'open') return false;
+    this.readableWaiters.push(callback);
+    return true;
+  }
+
   /** `break` out of a `for await` lands here: the reader is released at once. */
   return(): Promise<IteratorResult<StreamEvent>> {
     this.pendingAbort = undefined;

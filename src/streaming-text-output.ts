@@ -12,6 +12,11 @@ export interface StreamingTextOutputOptions {
   bufferSize?: number;
   /** What a full reader does to `captureText`. Default 'coalesce'. */
   overflow?: OverflowPolicy;
+  /**
+   * Events kept for the next `stream()` reader while none is active (default `bufferSize`).
+   * 0 keeps none: for code that only uses `subscribe()`, which then pays nothing for it.
+   */
+  backlogSize?: number;
 }
 
 export interface ReadOptions {
@@ -22,6 +27,8 @@ export interface ReadOptions {
 export type SessionWithOutput = Pick<voice.AgentSession, 'output'>;
 
 export const DEFAULT_BUFFER_SIZE = 1024;
+
+const RESOLVED: Promise<void> = Promise.resolve();
 
 /**
  * A `TextOutput` that turns the framework's `captureText`/`flush` calls into typed events, read
@@ -40,8 +47,8 @@ export class StreamingTextOutput extends TextOutputBase implements ReaderSource 
   private readers: readonly StreamReader[] = [];
   private readonly streamReaders = new WeakSet<StreamReader>();
   private activeStreamReaders = 0;
-  /** Events kept for the next `stream()` reader while none is active. */
-  private readonly backlog: ReaderBuffer;
+  /** Events kept for the next `stream()` reader while none is active; undefined when disabled. */
+  private readonly backlog: ReaderBuffer | undefined;
   private accumulated = '';
   private readonly rope = new RopeBudget();
   private generationCount = 0;
@@ -58,7 +65,13 @@ export class StreamingTextOutput extends TextOutputBase implements ReaderSource 
     this.overflow = options.overflow ?? 'coalesce';
     // Validates the policy now rather than at the first reader.
     createReaderBuffer(this.overflow, 1);
-    this.backlog = createBacklogBuffer(bufferSize);
+    const backlogSize = options.backlogSize ?? bufferSize;
+    if (!Number.isInteger(backlogSize) || backlogSize < 0) {
+      throw new RangeError(
+        `StreamingTextOutput: backlogSize must be a whole number >= 0, got ${backlogSize}`,
+      );
+    }
+    this.backlog = backlogSize === 0 ? undefined : createBacklogBuffer(backlogSize);
   }
 
   /**
@@ -94,13 +107,20 @@ export class StreamingTextOutput extends TextOutputBase implements ReaderSource 
     return this.closed;
   }
 
-  async captureText(text: string | TimedString): Promise<void> {
+  captureText(text: string | TimedString): Promise<void> {
     if (!this.closed) {
-      const waits = this.reserveRoom();
-      if (waits !== undefined) await waits;
-      if (!this.closed) this.emitDelta(text);
+      // Throws synchronously for overflow 'error'; turned into a rejection, as from an async method.
+      let waits: Promise<unknown> | undefined;
+      try {
+        waits = this.reserveRoom();
+      } catch (error) {
+        return Promise.reject(error);
+      }
+      if (waits !== undefined) return this.captureAfter(waits, text);
+      this.emitDelta(text);
     }
-    if (this.nextInChain !== undefined) await this.nextInChain.captureText(text);
+    // Not an async method: the common path allocates no promise of its own.
+    return this.nextInChain === undefined ? RESOLVED : this.nextInChain.captureText(text);
   }
 
   flush(): void {
@@ -134,7 +154,7 @@ export class StreamingTextOutput extends TextOutputBase implements ReaderSource 
    */
   stream(options: ReadOptions = {}): StreamReader {
     const buffer = createReaderBuffer(this.overflow, this.bufferSize);
-    if (this.activeStreamReaders === 0) moveAll(this.backlog, buffer);
+    if (this.activeStreamReaders === 0 && this.backlog !== undefined) moveAll(this.backlog, buffer);
     const reader = new StreamReader(buffer, this, { signal: options.signal, untilComplete: true });
     if (this.closed) {
       reader.end();
@@ -167,13 +187,22 @@ export class StreamingTextOutput extends TextOutputBase implements ReaderSource 
     if (!this.streamReaders.has(reader)) return;
     this.streamReaders.delete(reader);
     // What a stream() reader did not read belongs to the next one.
-    if (--this.activeStreamReaders === 0 && !this.closed) moveAll(leftovers, this.backlog);
+    if (--this.activeStreamReaders === 0 && !this.closed && this.backlog !== undefined) {
+      moveAll(leftovers, this.backlog);
+    }
   }
 
   private register(reader: StreamReader): StreamReader {
     this.readers = [...this.readers, reader];
     reader.start();
     return reader;
+  }
+
+  /** The `block` path: wait for every reader to have room, then take the chunk. */
+  private async captureAfter(waits: Promise<unknown>, text: string | TimedString): Promise<void> {
+    await waits;
+    if (!this.closed) this.emitDelta(text);
+    if (this.nextInChain !== undefined) await this.nextInChain.captureText(text);
   }
 
   /** Asks every reader for room first, so a refusal (overflow 'error') changes nothing. */
@@ -189,8 +218,8 @@ export class StreamingTextOutput extends TextOutputBase implements ReaderSource 
   }
 
   private emitDelta(text: string | TimedString): void {
-    const timed = isTimedString(text);
-    const delta = timed ? text.text : String(text);
+    const timed = typeof text !== 'string' && isTimedString(text);
+    const delta = typeof text === 'string' ? text : timed ? text.text : String(text);
     if (!this.inGeneration) {
       this.inGeneration = true;
       this.generationCount++;
@@ -213,10 +242,10 @@ export class StreamingTextOutput extends TextOutputBase implements ReaderSource 
   private dispatch(event: StreamEvent): void {
     // Decided before delivery: delivering a text_complete can end the last stream() reader,
     // and the event it just read must not also land in the backlog.
-    const toBacklog = this.activeStreamReaders === 0;
+    const backlog = this.activeStreamReaders === 0 ? this.backlog : undefined;
     const readers = this.readers;
     for (let i = 0; i < readers.length; i++) readers[i]!.offer(event);
-    if (toBacklog) this.backlog.push(event);
+    backlog?.push(event);
   }
 }
 

@@ -210,3 +210,17 @@ describe('unicode', () => {
     }
   });
 });
+
+describe('backlogSize', () => {
+  it('0 keeps nothing for a later stream() reader', async () => {
+    const out = new StreamingTextOutput({ backlogSize: 0 });
+    await produce(out, ['lost', ' to nobody']);
+    const reading = collect(out);
+    await produce(out, ['seen']);
+    expect(await reading).toEqual([
+      { type: 'text_delta', delta: 'seen', accumulated: 'seen', generation: 2 },
+      { type: 'text_complete', text: 'seen', generation: 2 },
+    ]);
+    expect(() => new StreamingTextOutput({ backlogSize: -1 })).toThrow(RangeError);
+  });
+});

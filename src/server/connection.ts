@@ -76,7 +76,11 @@ export class Connection {
       const session = new voice.AgentSession({ ...extra, ...(llm ? { llm } : {}) });
       this.session = session;
       this.hooks.sessionOpened();
-      this.output = StreamingTextOutput.attach(session, { bufferSize: this.options.bufferSize });
+      // The server reads with subscribe() only: no backlog for stream() readers.
+      this.output = StreamingTextOutput.attach(session, {
+        bufferSize: this.options.bufferSize,
+        backlogSize: 0,
+      });
       this.reader = this.output.subscribe();
       await session.start({ agent });
     } catch (error) {

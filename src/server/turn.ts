@@ -1,10 +1,10 @@
-import { setTimeout as pause } from 'node:timers/promises';
 import { voice } from '@livekit/agents';
 import type { ErrorCode, ResultFrame } from '../protocol.js';
 import { ERROR_CODES } from '../protocol.js';
 import type { StreamReader } from '../stream-reader.js';
 import type { StreamingTextOutput } from '../streaming-text-output.js';
 import type { EventFramer } from './event-frames.js';
+import { startPump } from './event-pump.js';
 import type { FrameSender } from './frame-sender.js';
 import { toResultEvents } from './run-events.js';
 
@@ -108,37 +108,33 @@ export class Turn {
       flushDeadline ??= performance.now() + LATE_FLUSH_GRACE_MS;
       return performance.now() > flushDeadline;
     };
+    const pump = startPump({
+      reader: this.ctx.reader,
+      sender: this.ctx.sender,
+      framer: this.ctx.framer,
+      id: this.id,
+      isFinished: turnOver,
+    });
+    // Once the run has finished, a generation it cut may still be flushed: look again until then.
+    let latePoll: NodeJS.Timeout | undefined;
+    let ended = false;
+    void finished.then(() => {
+      if (ended) return;
+      pump.nudge();
+      latePoll = setInterval(pump.nudge, 20);
+    });
     try {
-      // Before the run finishes, wake on an event or on the finish; after it, poll for the late flush.
-      await this.pump(turnOver, () => (outcome === undefined ? finished : pause(20)));
+      await pump.done;
     } finally {
+      ended = true;
       clearTimeout(timer);
+      clearInterval(latePoll);
       this.ctx.session.off(voice.AgentSessionEventTypes.Error, onSessionError);
     }
     if (outcome === undefined) return; // the client is gone
     if (timedOut) this.sendError('turn_timeout');
     else if (outcome.ok && !modelFailed) this.sendResult(outcome.result);
     else this.sendError(outcome.ok ? 'run_failed' : outcome.code);
-  }
-
-  /** Sends the reader's events until the run has finished and the reader is empty. */
-  private async pump(isFinished: () => boolean, orWhen: () => Promise<unknown>): Promise<void> {
-    const { reader, sender, framer } = this.ctx;
-    for (;;) {
-      if (!sender.isOpen) return;
-      if (sender.isBehind) {
-        // Pull nothing while the client is behind: the reader merges deltas in the meantime.
-        await sender.drained();
-        continue;
-      }
-      const event = reader.tryNext();
-      if (event !== undefined) {
-        sender.send(framer.frame(event, this.id));
-        continue;
-      }
-      if (isFinished() || reader.done) return;
-      await Promise.race([reader.readable(), orWhen()]);
-    }
   }
 
   private sendResult(result: voice.testing.RunResult): void {

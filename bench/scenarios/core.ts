@@ -1,0 +1,138 @@
+import { setImmediate as immediate } from 'node:timers/promises';
+import type { OverflowPolicy } from '../../src/events.js';
+import { StreamingTextOutput } from '../../src/index.js';
+import { PushableOutput } from '../baselines/pushable-output.js';
+import { SeedStreamingTextOutput } from '../baselines/seed-queue.js';
+import { SyncCallbackOutput } from '../baselines/sync-callback.js';
+import { chunk } from '../chunks.js';
+import type { Row } from '../report.js';
+import { interleave, median, percentile } from '../stats.js';
+
+/** The sink surface every contestant offers: what the framework calls. */
+interface Sink {
+  captureText(text: string): Promise<void>;
+  flush(): void;
+}
+/** A contestant: a sink, and a reader loop that resolves when the generation is read. */
+type Contestant = (onEvent: (e: { type: string }) => void) => { sink: Sink; read: Promise<void> };
+
+const drain = async (iterable: AsyncIterable<{ type: string }>, onEvent: (e: { type: string }) => void) => {
+  for await (const event of iterable) onEvent(event);
+};
+
+const contestants: Record<string, Contestant> = {
+  ...Object.fromEntries(
+    (['coalesce', 'block', 'error'] as OverflowPolicy[]).map((overflow) => [
+      `StreamingTextOutput (${overflow})`,
+      ((onEvent) => {
+        const sink = new StreamingTextOutput({ overflow });
+        return { sink, read: drain(sink, onEvent) };
+      }) satisfies Contestant,
+    ]),
+  ),
+  'seed port': (onEvent) => {
+    const sink = new SeedStreamingTextOutput();
+    return { sink, read: drain(sink, onEvent) };
+  },
+  'it-pushable': (onEvent) => {
+    const sink = new PushableOutput();
+    return { sink, read: drain(sink.events, onEvent) };
+  },
+  'sync callback': (onEvent) => ({ sink: new SyncCallbackOutput(onEvent), read: Promise.resolve() }),
+};
+
+/** 1. Deltas per second: the producer awaits each captureText, one `for await` reader. */
+export async function coreThroughput(deltas: number, rounds: number): Promise<Row[]> {
+  const runs = Object.fromEntries(
+    Object.entries(contestants).map(([name, make]) => [
+      name,
+      async () => {
+        let events = 0;
+        const { sink, read } = make(() => {
+          events++;
+        });
+        const start = performance.now();
+        for (let i = 0; i < deltas; i++) await sink.captureText(chunk(i));
+        sink.flush();
+        await read;
+        const seconds = (performance.now() - start) / 1000;
+        if (events !== deltas + 1) throw new Error(`${name}: read ${events} events, expected ${deltas + 1}`);
+        return deltas / seconds;
+      },
+    ]),
+  );
+  const samples = await interleave(rounds, runs);
+  const seed = median(samples['seed port']!);
+  const pushable = median(samples['it-pushable']!);
+  return Object.entries(samples).map(([contestant, values]) => {
+    const value = median(values);
+    const ours = contestant.startsWith('StreamingTextOutput');
+    return {
+      scenario: '1. core throughput',
+      contestant,
+      metric: `${deltas.toLocaleString('en-US')} deltas`,
+      unit: 'deltas/s',
+      value,
+      ratio: value / seed,
+      baseline: 'seed port',
+      ...(ours
+        ? { bar: '≥ 1.5× seed port and ≥ it-pushable', pass: value >= 1.5 * seed && value >= pushable }
+        : {}),
+    };
+  });
+}
+
+/** 2. Per-delta latency from captureText to the reader, at a paced rate. */
+export async function coreLatency(deltas: number, perSecond: number, rounds: number): Promise<Row[]> {
+  const interval = 1000 / perSecond;
+  const runs = Object.fromEntries(
+    Object.entries(contestants)
+      .filter(([name]) => name !== 'StreamingTextOutput (block)' && name !== 'StreamingTextOutput (error)')
+      .map(([name, make]) => [
+        name,
+        async () => {
+          const sent = new Float64Array(deltas);
+          const latency = new Float64Array(deltas);
+          let received = 0;
+          const { sink, read } = make((event) => {
+            if (event.type === 'text_delta' && received < deltas) {
+              latency[received] = performance.now() - sent[received]!;
+              received++;
+            }
+          });
+          const start = performance.now();
+          for (let i = 0; i < deltas; i++) {
+            const due = start + i * interval;
+            // Yield to the event loop while waiting, as a real producer would.
+            while (performance.now() < due) await immediate();
+            sent[i] = performance.now();
+            await sink.captureText(chunk(i));
+          }
+          sink.flush();
+          await read;
+          return { p50: percentile(latency, 50) * 1000, p99: percentile(latency, 99) * 1000 };
+        },
+      ]),
+  );
+  const samples = await interleave(rounds, runs);
+  const seedP99 = median(samples['seed port']!.map((s) => s.p99));
+  return Object.entries(samples).flatMap(([contestant, values]) => {
+    const p50 = median(values.map((v) => v.p50));
+    const p99 = median(values.map((v) => v.p99));
+    const ours = contestant.startsWith('StreamingTextOutput');
+    const scenario = `2. core latency @ ${perSecond.toLocaleString('en-US')}/s`;
+    return [
+      { scenario, contestant, metric: 'p50', unit: 'µs', value: p50 },
+      {
+        scenario,
+        contestant,
+        metric: 'p99',
+        unit: 'µs',
+        value: p99,
+        ratio: p99 / seedP99,
+        baseline: 'seed port',
+        ...(ours ? { bar: 'p99 ≤ 50 µs', pass: p99 <= 50 } : {}),
+      },
+    ];
+  });
+}
