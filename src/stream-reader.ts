@@ -179,6 +179,13 @@ export class StreamReader implements AsyncIterableIterator<StreamEvent> {
 
   private wakeReadable(): void {
     const waiters = this.readableWaiters;
+    if (waiters.length === 1) {
+      // The usual case (one pump or one caller waiting): no new array per event.
+      const only = waiters[0]!;
+      waiters.length = 0;
+      only();
+      return;
+    }
     this.readableWaiters = [];
     for (const resolve of waiters) resolve();
   }

@@ -32,7 +32,10 @@ export async function memoryStalledReader(
   const sinks = ['coalesce', 'block', 'error', 'backlog', 'seed'] as const;
   const results: Record<string, ProbeResult[]> = {};
   for (let round = 0; round < rounds; round++) {
-    for (const sink of sinks) (results[sink] ??= []).push(await probe(sink, deltas, perGeneration));
+    for (const sink of sinks) {
+      results[sink] ??= [];
+      results[sink].push(await probe(sink, deltas, perGeneration));
+    }
   }
   const scenario = `3. stalled reader: ${deltas.toLocaleString('en-US')} × 8 chars, flush every ${perGeneration}`;
   const names: Record<(typeof sinks)[number], string> = {

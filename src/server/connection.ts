@@ -73,7 +73,9 @@ export class Connection {
         this.options.sessionOptions?.(ctx),
       ]);
       if (this.closing) return;
-      const session = new voice.AgentSession({ ...extra, ...(llm ? { llm } : {}) });
+      // No "user away" timer by default: a text client is not a microphone, and the framework's
+      // timer outlives session.close() by up to 15 s. `sessionOptions` can turn it back on.
+      const session = new voice.AgentSession({ userAwayTimeout: null, ...extra, ...(llm ? { llm } : {}) });
       this.session = session;
       this.hooks.sessionOpened();
       // The server reads with subscribe() only: no backlog for stream() readers.

@@ -1,0 +1,28 @@
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { promisify } from 'node:util';
+import { expect, it } from 'vitest';
+
+const run = promisify(execFile);
+
+it('npm run bench works end to end at a tiny size (--smoke)', async () => {
+  const { stdout } = await run('npm', ['run', '--silent', 'bench', '--', '--smoke'], {
+    cwd: new URL('..', import.meta.url).pathname,
+    maxBuffer: 16 * 1024 * 1024,
+  });
+  const written = /wrote (\S+results\.json) and (\S+BENCHMARKS\.md)/.exec(stdout);
+  expect(written).not.toBeNull();
+  const report = JSON.parse(readFileSync(written![1]!, 'utf8')) as {
+    rows: Array<{ scenario: string; contestant: string; value: number; pass?: boolean; bar?: string }>;
+  };
+  const scenarios = new Set(report.rows.map((r) => r.scenario.split('.')[0]));
+  expect([...scenarios].sort()).toEqual(['1', '2', '3', '4', '5', '6', '7']);
+  expect(report.rows.every((r) => Number.isFinite(r.value))).toBe(true);
+  // Behaviour, not speed: every reply arrived intact, also the slow client's.
+  const integrity = report.rows.filter(
+    (r) => r.bar?.includes('intact') || r.bar?.includes('receives all text'),
+  );
+  expect(integrity).toHaveLength(2);
+  expect(integrity.every((r) => r.pass)).toBe(true);
+  expect(readFileSync(written![2]!, 'utf8')).toContain('| scenario | contestant |');
+}, 120_000);
