@@ -5,7 +5,9 @@
  */
 import { initializeLogger, voice } from '@livekit/agents';
 import { createStreamingServer } from '../src/server/index.js';
-import { NetworkLikeLLM } from './network-like-llm.js';
+// Yields to the event loop between chunks, as a network stream does. (FakeLLM queues a whole
+// reply at once: no socket would get a byte until the reply is done.)
+import { ScriptedChunkLLM } from '../test/helpers/scripted-llm.js';
 
 initializeLogger({ pretty: false, level: 'error' });
 
@@ -17,7 +19,7 @@ const replyChunks = Array.from({ length: chunks }, () => 'abc');
 const server = await createStreamingServer({
   port: 0,
   createAgent: () => new voice.Agent({ instructions: 'bench' }),
-  createLLM: () => new NetworkLikeLLM(replyChunks),
+  createLLM: () => new ScriptedChunkLLM(() => replyChunks),
   rateLimit: false,
   maxConnections: 10_000,
   heartbeatIntervalMs: 0,

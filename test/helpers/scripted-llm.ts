@@ -3,29 +3,33 @@ import { type APIConnectOptions, DEFAULT_API_CONNECT_OPTIONS, llm } from '@livek
 
 type ChatArgs = Parameters<llm.LLM['chat']>[0];
 
-/**
- * Streams exactly the chunks a script gives for the user's message, yielding to the event loop
- * between chunks the way a network stream does. (FakeLLM queues a whole reply at once and cuts it
- * into 3-character chunks of its choosing.) An unknown message gets an empty reply.
- */
-export class ScriptedChunkLLM extends llm.LLM {
+/** How a test LLM answers: push chunks with `put`, stop when `signal` aborts. */
+export type Respond = (message: string, put: (content: string) => void, signal: AbortSignal) => Promise<void>;
+
+/** A real `llm.LLM` whose replies a test writes as a function. No retries: a failure is final. */
+export class TestLLM extends llm.LLM {
   constructor(
-    readonly script: (message: string) => readonly string[] | undefined,
-    readonly yieldEvery = 1,
+    private readonly respond: Respond,
+    private readonly name = 'test-llm',
   ) {
     super();
   }
   label(): string {
-    return 'scripted-chunk-llm';
+    return this.name;
   }
   chat({ chatCtx, toolCtx, connOptions = DEFAULT_API_CONNECT_OPTIONS }: ChatArgs): llm.LLMStream {
-    return new ScriptedStream(this, { chatCtx, toolCtx, connOptions });
+    return new TestStream(this, this.respond, {
+      chatCtx,
+      toolCtx,
+      connOptions: { ...connOptions, maxRetry: 0 },
+    });
   }
 }
 
-class ScriptedStream extends llm.LLMStream {
+class TestStream extends llm.LLMStream {
   constructor(
-    private readonly owner: ScriptedChunkLLM,
+    owner: TestLLM,
+    private readonly respond: Respond,
     params: { chatCtx: llm.ChatContext; toolCtx?: ChatArgs['toolCtx']; connOptions: APIConnectOptions },
   ) {
     super(owner, params);
@@ -33,11 +37,25 @@ class ScriptedStream extends llm.LLMStream {
   protected async run(): Promise<void> {
     const last = this.chatCtx.items.at(-1);
     const message = last?.type === 'message' && last.role === 'user' ? (last.textContent ?? '') : '';
-    const chunks = this.owner.script(message) ?? [];
-    for (let i = 0; i < chunks.length; i++) {
-      if (this.abortController.signal.aborted) return;
-      this.queue.put({ id: 'scripted', delta: { role: 'assistant', content: chunks[i]! } });
-      if (i % this.owner.yieldEvery === this.owner.yieldEvery - 1) await immediate();
-    }
+    const put = (content: string) => this.queue.put({ id: 'test', delta: { role: 'assistant', content } });
+    await this.respond(message, put, this.abortController.signal);
+  }
+}
+
+/**
+ * Streams exactly the chunks a script gives for the user's message, yielding to the event loop
+ * every `yieldEvery` chunks the way a network stream does. (FakeLLM queues a whole reply at once
+ * and cuts it into 3-character chunks of its choosing.) An unknown message gets an empty reply.
+ */
+export class ScriptedChunkLLM extends TestLLM {
+  constructor(script: (message: string) => readonly string[] | undefined, yieldEvery = 1) {
+    super(async (message, put, signal) => {
+      const chunks = script(message) ?? [];
+      for (let i = 0; i < chunks.length; i++) {
+        if (signal.aborted) return;
+        put(chunks[i]!);
+        if (i % yieldEvery === yieldEvery - 1) await immediate();
+      }
+    }, 'scripted-chunk-llm');
   }
 }
