@@ -18,6 +18,7 @@ import { fanout, slowClientAmongFast } from './scenarios/fanout.js';
 import { memoryStalledReader } from './scenarios/memory.js';
 import { sessionOverhead } from './scenarios/session.js';
 import { websocketOneClient } from './scenarios/websocket.js';
+import { wireBytes } from './scenarios/wire.js';
 
 initializeLogger({ pretty: false, level: 'error' });
 
@@ -42,7 +43,7 @@ const size = smoke
       session: 6_000,
       ws: 20_000,
       fanout: 500,
-      fanoutChunks: 2_000,
+      fanoutChunks: Number(process.env.BENCH_FANOUT_CHUNKS ?? 200),
       fast: 20,
       slowChunks: 2_000,
     };
@@ -60,10 +61,11 @@ const started = performance.now();
 await step('core throughput', () => coreThroughput(size.core, rounds));
 await step('core latency', () => coreLatency(size.latency, 100_000, rounds));
 await step('memory', () => memoryStalledReader(size.memory, 1000, smoke ? 1 : 3));
-await step('session', () => sessionOverhead(size.session, smoke ? 2 : 10, smoke ? 1 : 7));
+await step('session', () => sessionOverhead(size.session, smoke ? 2 : 20, smoke ? 1 : 7));
 await step('websocket', () => websocketOneClient(size.ws, 10_000, rounds));
 await step('fan-out', () => fanout(size.fanout, size.fanoutChunks));
 await step('slow client', () => slowClientAmongFast(size.fast, size.slowChunks, smoke ? 1 : 3));
+await step('wire bytes', async () => wireBytes(smoke ? 1_000 : 20_000));
 console.log(`total ${((performance.now() - started) / 1000).toFixed(0)} s`);
 
 const report: Report = { machine: machine(), size: smoke ? 'smoke' : 'full', rounds, rows };

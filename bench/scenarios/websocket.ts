@@ -63,7 +63,8 @@ export async function oneClient(kind: 'ours' | 'raw', deltas: number, mode: Mode
     }
     server.send(JSON.stringify({ type: 'complete', text: '', generation: 1 }));
   } else {
-    const out = new StreamingTextOutput();
+    // As the server configures it: subscribe() only, so no stream() backlog.
+    const out = new StreamingTextOutput({ backlogSize: 0 });
     const reader = out.subscribe();
     let produced = false;
     const pump = startPump({
