@@ -67,10 +67,10 @@ export class TestClient {
   }
 
   /** Sends a message and returns the frames of its turn, through its result or error. */
-  async turn(message: string): Promise<ServerFrame[]> {
+  async turn(message: string, ms = 15_000): Promise<ServerFrame[]> {
     const from = this.frames.length;
     this.ask(message);
-    const end = await this.waitFor((f) => f.type === 'result' || f.type === 'error', from);
+    const end = await this.waitFor((f) => f.type === 'result' || f.type === 'error', from, ms);
     return this.frames.slice(from, end + 1);
   }
 

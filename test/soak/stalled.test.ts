@@ -72,11 +72,11 @@ describe('stalled readers', () => {
         );
       });
       for (const c of slow) c.socket.pause();
-      const slowTurns = slow.map((c) => c.turn('go'));
+      const slowTurns = slow.map((c) => c.turn('go', 600_000));
       const times = await Promise.all(
         fast.map(async (c) => {
           const start = performance.now();
-          const frames = await c.turn('go');
+          const frames = await c.turn('go', 600_000);
           expect(textOfTurn(frames)).toBe(reply);
           return performance.now() - start;
         }),
