@@ -84,15 +84,8 @@ function openClient(url: string, readSlowly = false) {
       socket.send(JSON.stringify({ message: 'go' }));
       if (readSlowly) {
         // A tenth of the speed: read for 10 ms out of every 100.
-        let paused = false;
-        toggler = setInterval(() => {
-          paused = !paused;
-          if (paused) socket.pause();
-          else socket.resume();
-        }, 50);
         socket.pause();
         let tick = 0;
-        clearInterval(toggler);
         toggler = setInterval(() => {
           tick = (tick + 1) % 10;
           if (tick === 0) socket.resume();

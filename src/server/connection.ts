@@ -1,4 +1,3 @@
-import type { IncomingMessage } from 'node:http';
 import { voice } from '@livekit/agents';
 import type { RawData, WebSocket } from 'ws';
 import { ERROR_CODES, type ErrorCode, type ErrorFrame, parseClientFrame } from '../protocol.js';
@@ -58,10 +57,6 @@ export class Connection {
     const closed = new Promise<void>((resolve) => socket.once('close', resolve));
     this.closed = closed.then(() => this.shutdown());
     void this.open();
-  }
-
-  get request(): IncomingMessage {
-    return this.context.request;
   }
 
   private async open(): Promise<void> {
