@@ -77,6 +77,11 @@ export const CLOSE_CODES = {
 
 export const MAX_ID_LENGTH = 128;
 
+/** An error frame for `code`: its stable message unless another is given, and `id` when known. */
+export function errorFrame(code: ErrorCode, id?: string, message: string = ERROR_CODES[code]): ErrorFrame {
+  return id === undefined ? { type: 'error', code, message } : { type: 'error', code, message, id };
+}
+
 export type Parsed<T> = { ok: true; frame: T } | { ok: false; code: ErrorCode; message: string; id?: string };
 
 const fail = (code: ErrorCode, id?: string): Parsed<never> =>

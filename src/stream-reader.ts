@@ -118,8 +118,9 @@ export class StreamReader implements AsyncIterableIterator<StreamEvent> {
 
   /** Resolves once an event is buffered or the reader has ended; consumes nothing. */
   readable(): Promise<void> {
-    if (this.buffer.length > 0 || this.state !== 'open') return Promise.resolve();
-    return new Promise((resolve) => this.readableWaiters.push(resolve));
+    return new Promise((resolve) => {
+      if (!this.whenReadable(resolve)) resolve();
+    });
   }
 
   /**

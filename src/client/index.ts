@@ -4,6 +4,7 @@ import {
   ERROR_CODES,
   type ErrorCode,
   type ErrorFrame,
+  errorFrame,
   parseServerFrame,
   type ResultEvent,
   type ResultFrame,
@@ -114,7 +115,7 @@ export class StreamingAgentClient {
       this.write({ message, id });
     } catch (error) {
       this.asks.delete(id);
-      queue.push(this.localError('not_connected', (error as Error).message, id));
+      queue.push(errorFrame('not_connected', id, (error as Error).message));
       queue.end();
     }
     return queue;
@@ -192,12 +193,12 @@ export class StreamingAgentClient {
 
   private receive(data: unknown): ServerFrame | undefined {
     if (typeof data !== 'string') {
-      this.report(this.localError('invalid_server_frame', ERROR_CODES.invalid_server_frame));
+      this.report(errorFrame('invalid_server_frame'));
       return undefined;
     }
     const parsed = parseServerFrame(data);
     if (!parsed.ok) {
-      this.report(this.localError(parsed.code, parsed.message));
+      this.report(errorFrame(parsed.code, undefined, parsed.message));
       return undefined;
     }
     const frame = parsed.frame;
@@ -267,7 +268,7 @@ export class StreamingAgentClient {
   /** The connection dropped after it was ready. */
   private lost(code: number): void {
     this.failPendingAsks(`the connection was lost (${code})`);
-    this.report(this.localError('connection_lost', `${ERROR_CODES.connection_lost} (${code})`));
+    this.report(errorFrame('connection_lost', undefined, `${ERROR_CODES.connection_lost} (${code})`));
     if (this.closedByUser) return;
     if (this.backoff) this.scheduleReconnect();
     else this.setStatus('closed');
@@ -287,14 +288,10 @@ export class StreamingAgentClient {
 
   private failPendingAsks(reason: string): void {
     for (const [id, ask] of this.asks) {
-      ask.push(this.localError('connection_lost', reason, id));
+      ask.push(errorFrame('connection_lost', id, reason));
       ask.end();
     }
     this.asks.clear();
-  }
-
-  private localError(code: ErrorCode, message: string, id?: string): ErrorFrame {
-    return id === undefined ? { type: 'error', code, message } : { type: 'error', code, message, id };
   }
 
   private report(frame: ErrorFrame): void {

@@ -1,6 +1,6 @@
 import { voice } from '@livekit/agents';
 import type { RawData, WebSocket } from 'ws';
-import { ERROR_CODES, type ErrorCode, type ErrorFrame, parseClientFrame } from '../protocol.js';
+import { type ErrorCode, errorFrame, parseClientFrame } from '../protocol.js';
 import type { StreamReader } from '../stream-reader.js';
 import { StreamingTextOutput } from '../streaming-text-output.js';
 import { EventFramer } from './event-frames.js';
@@ -157,9 +157,7 @@ export class Connection {
   }
 
   private sendError(code: ErrorCode, id?: string): void {
-    const frame: ErrorFrame = { type: 'error', code, message: ERROR_CODES[code] };
-    if (id !== undefined) frame.id = id;
-    this.sender.send(frame);
+    this.sender.send(errorFrame(code, id));
   }
 
   /** The socket is gone: stop the run, end the reader, close the session. Never throws. */

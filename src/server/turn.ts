@@ -1,6 +1,6 @@
 import { voice } from '@livekit/agents';
 import type { ErrorCode, ResultFrame } from '../protocol.js';
-import { ERROR_CODES } from '../protocol.js';
+import { errorFrame } from '../protocol.js';
 import type { StreamReader } from '../stream-reader.js';
 import type { StreamingTextOutput } from '../streaming-text-output.js';
 import type { EventFramer } from './event-frames.js';
@@ -143,8 +143,7 @@ export class Turn {
   }
 
   private sendError(code: ErrorCode): void {
-    const frame = { type: 'error' as const, code, message: ERROR_CODES[code] };
-    this.ctx.sender.send(this.id === undefined ? frame : { ...frame, id: this.id });
+    this.ctx.sender.send(errorFrame(code, this.id));
   }
 
   private forceInterrupt(): void {
