@@ -1,27 +1,45 @@
 /**
  * `npm run demo`: the streaming server and its chat page on one port (8765, `PORT` overrides).
- * Offline by default; set OPENAI_API_KEY to use OpenAI.
+ * Offline by default; set OPENAI_API_KEY to use OpenAI. `WORKERS=2` runs two worker processes on
+ * that port (`runWorkers`, node:cluster): one per core.
  */
 import { initializeLogger } from '@livekit/agents';
+import { runWorkers } from '../server/cluster.js';
 import { chooseLLM } from './llm-choice.js';
 import { startDemo } from './start.js';
 
 initializeLogger({ pretty: false, level: 'warn' });
 
 const llm = chooseLLM();
-const demo = await startDemo({
+const options = {
   port: Number(process.env.PORT ?? 8765),
   host: process.env.HOST ?? '127.0.0.1',
   createLLM: llm.create,
-});
-
-console.log(`LLM: ${llm.description}`);
-console.log(`Chat page:  ${demo.pageUrl}`);
-console.log(`WebSocket:  ${demo.server.url}`);
-console.log('Press Ctrl+C to stop.');
-
-const stop = () => {
-  void demo.close().finally(() => process.exit(0));
 };
-process.once('SIGINT', stop);
-process.once('SIGTERM', stop);
+const workers = Number(process.env.WORKERS ?? 1);
+if (workers > 1) {
+  const start = async () => {
+    const demo = await startDemo(options);
+    return { port: demo.server.port, close: demo.close };
+  };
+  const pool = await runWorkers({ workers, start });
+  if (pool.isPrimary) {
+    console.log(`Workers:    ${workers} processes on one port (pids ${pool.pids.join(', ')})`);
+    announce(`http://localhost:${pool.port}/`, `ws://${options.host}:${pool.port}/ws`, pool.close);
+  }
+} else {
+  const demo = await startDemo(options);
+  announce(demo.pageUrl, demo.server.url, demo.close);
+}
+
+function announce(pageUrl: string, socketUrl: string, close: () => Promise<void>) {
+  console.log(`LLM: ${llm.description}`);
+  console.log(`Chat page:  ${pageUrl}`);
+  console.log(`WebSocket:  ${socketUrl}`);
+  console.log('Press Ctrl+C to stop.');
+  const stop = () => {
+    void close().finally(() => process.exit(0));
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}

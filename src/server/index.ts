@@ -21,6 +21,8 @@ export type {
   ServerFrame,
 } from '../protocol.js';
 export { CLOSE_CODES, ERROR_CODES } from '../protocol.js';
+export type { PrimaryHandle, RunWorkersOptions, WorkerHandle, WorkerServer } from './cluster.js';
+export { runWorkers } from './cluster.js';
 export type { ConnectionContext, SessionOptions, StreamingServerOptions } from './options.js';
 
 export interface StreamingServer {
