@@ -6,6 +6,7 @@ export default defineConfig({
     'server/index': 'src/server/index.ts',
     'client/index': 'src/client/index.ts',
     'react/index': 'src/react/index.ts',
+    'ai-sdk/index': 'src/ai-sdk/index.ts',
     'demo/index': 'src/demo/index.ts',
   },
   format: ['esm', 'cjs'],
@@ -15,5 +16,14 @@ export default defineConfig({
   target: 'node20',
   splitting: true,
   // Peers stay peers: bundling them would give users a second copy of the framework's classes.
-  external: ['@livekit/agents', '@livekit/rtc-node', '@livekit/agents-plugin-openai', 'react', 'ws', 'zod'],
+  external: [
+    '@livekit/agents',
+    '@livekit/rtc-node',
+    '@livekit/agents-plugin-openai',
+    'react',
+    'ws',
+    'zod',
+    'ai',
+    '@ai-sdk/react',
+  ],
 });

@@ -1,8 +1,8 @@
 import { execFile } from 'node:child_process';
-import { cpSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -54,7 +54,8 @@ beforeAll(async () => {
   );
 }, 300_000);
 
-afterAll(() => rmSync(work, { recursive: true, force: true }));
+// Removing a fresh node_modules can take long on a loaded machine.
+afterAll(() => rmSync(work, { recursive: true, force: true }), 120_000);
 
 describe('the packed package in a fresh project', () => {
   it('imports from ESM and runs a real turn', async () => {
@@ -94,5 +95,41 @@ describe('the packed package in a fresh project', () => {
     expect(files).toContain('dist/index.cjs');
     expect(files).toContain('dist/server/index.d.cts');
     expect(files.some((f) => f.startsWith('test/') || f.startsWith('src/'))).toBe(false);
+  });
+
+  it('a user who never imports /ai-sdk loads nothing of ai or @ai-sdk/react, and installs neither', () => {
+    const dist = join(project, 'node_modules/livekit-streaming-text/dist');
+    const bare = /(?:from\s*|import\(\s*|require\(\s*)["']([^"'.][^"']*)["']/g;
+    const relative = /(?:from\s*|import\(\s*|require\(\s*)["'](\.{1,2}\/[^"']+)["']/g;
+    /** Every bare module specifier a built entry loads, following its relative imports. */
+    const loads = (entry: string): Set<string> => {
+      const seen = new Set<string>();
+      const modules = new Set<string>();
+      const visit = (file: string) => {
+        if (seen.has(file)) return;
+        seen.add(file);
+        const code = readFileSync(file, 'utf8');
+        for (const [, name] of code.matchAll(bare)) modules.add(name!);
+        for (const [, path] of code.matchAll(relative)) visit(join(dirname(file), path!));
+      };
+      visit(join(dist, entry));
+      return modules;
+    };
+    for (const entry of ['index', 'server/index', 'client/index', 'react/index', 'demo/index']) {
+      for (const format of ['js', 'cjs']) {
+        const modules = [...loads(`${entry}.${format}`)];
+        expect(modules.length, `${entry}.${format}`).toBeGreaterThan(0);
+        expect(
+          modules.filter((m) => m === 'ai' || m.startsWith('@ai-sdk/')),
+          `${entry}.${format}`,
+        ).toEqual([]);
+      }
+    }
+    // The check can see it: the /ai-sdk entry does load ai.
+    expect(loads('ai-sdk/index.js').has('ai')).toBe(true);
+    expect(loads('ai-sdk/index.cjs').has('ai')).toBe(true);
+    // Optional peers: npm installs neither for a user who did not ask.
+    expect(existsSync(join(project, 'node_modules/ai'))).toBe(false);
+    expect(existsSync(join(project, 'node_modules/@ai-sdk/react'))).toBe(false);
   });
 });

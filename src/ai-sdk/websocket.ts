@@ -1,0 +1,181 @@
+import type { Server as HttpServer, IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import {
+  safeValidateWebSocketChatTransportRequest,
+  type UIMessageChunk,
+  type WebSocketChatTransportRequest,
+  type WebSocketChatTransportResponse,
+} from 'ai';
+import { type RawData, WebSocket, WebSocketServer } from 'ws';
+import type { ChatRegistry } from './chat-registry.js';
+import { CHAT_ERRORS } from './chat-registry.js';
+import { originAllowed, type ResolvedChatOptions } from './options.js';
+import { follow, type TurnLog } from './turn-log.js';
+
+/** Bytes queued on a socket before a request stops sending and waits. */
+const HIGH_WATER_MARK = 64 * 1024;
+const CLOSE_HANDSHAKE_MS = 2_000;
+
+export interface ChatWebSocketOptions {
+  /** Path of the WebSocket endpoint, e.g. `/api/chat/ws`. Other upgrade paths are left alone. */
+  path: string;
+}
+
+export interface ChatWebSocket {
+  readonly activeSockets: number;
+  /** Stops listening for upgrades and closes every socket (1001). Chats stay. */
+  close(): Promise<void>;
+}
+
+function refuse(socket: Duplex, status: number, reason: string): void {
+  socket.end(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+}
+
+/**
+ * The server side of the AI SDK's `WebSocketChatTransport`, on an HTTP server's upgrade path.
+ * Client frames (`send`, `resume`, `abort`) are checked with the `ai` package's own validator.
+ * Each request gets `start`, then `chunk {sequence, chunk}` from 0, then `end`; or `error`, or
+ * `no-active` for a resume with nothing to replay. Requests of one socket are independent, and a
+ * chat outlives its sockets: a dropped socket leaves the turn running, for a later `resume`.
+ */
+export function attachChatWebSocket(
+  server: HttpServer,
+  chats: ChatRegistry,
+  options: ResolvedChatOptions,
+  { path }: ChatWebSocketOptions,
+): ChatWebSocket {
+  const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxPayload });
+  const sockets = new Set<WebSocket>();
+  let closing: Promise<void> | undefined;
+
+  const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+    if (new URL(request.url ?? '/', 'http://x').pathname !== path) return;
+    socket.on('error', () => undefined);
+    if (closing) return refuse(socket, 503, 'Service Unavailable');
+    if (!originAllowed(options, request.headers.origin)) return refuse(socket, 403, 'Forbidden');
+    wss.handleUpgrade(request, socket, head, (ws) => {
+      sockets.add(ws);
+      serveSocket(ws, request, chats);
+      ws.once('close', () => sockets.delete(ws));
+    });
+  };
+  server.on('upgrade', onUpgrade);
+
+  async function close(): Promise<void> {
+    server.off('upgrade', onUpgrade);
+    const all = [...sockets];
+    await Promise.all(
+      all.map(
+        (ws) =>
+          new Promise<void>((resolve) => {
+            if (ws.readyState === WebSocket.CLOSED) return resolve();
+            ws.once('close', () => resolve());
+            ws.close(1001, 'server shutting down');
+            setTimeout(() => ws.terminate(), CLOSE_HANDSHAKE_MS).unref();
+          }),
+      ),
+    );
+    wss.close();
+  }
+
+  return {
+    get activeSockets() {
+      return sockets.size;
+    },
+    close: () => {
+      closing ??= close();
+      return closing;
+    },
+  };
+}
+
+function serveSocket(ws: WebSocket, request: IncomingMessage, chats: ChatRegistry): void {
+  /** This socket's requests being answered: requestId → stop following, and its chat id. */
+  const following = new Map<string, { stop: () => void; chatId: string }>();
+  ws.on('error', () => undefined);
+  ws.once('close', () => {
+    // The chats go on: a dropped socket is not a stop. A later `resume` replays the turn.
+    for (const { stop } of following.values()) stop();
+    following.clear();
+  });
+
+  const send = (frame: WebSocketChatTransportResponse) => {
+    if (ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(frame));
+  };
+
+  const stream = (requestId: string, chatId: string, log: TurnLog) => {
+    send({ type: 'start', requestId });
+    const entry: { stop: () => void; chatId: string } = { stop: () => undefined, chatId };
+    following.set(requestId, entry);
+    entry.stop = follow(log, {
+      write: (chunk: UIMessageChunk, sequence: number) => send({ type: 'chunk', requestId, sequence, chunk }),
+      end: () => {
+        following.delete(requestId);
+        send({ type: 'end', requestId });
+      },
+      isOpen: () => ws.readyState === WebSocket.OPEN && following.get(requestId) === entry,
+      isBehind: () => ws.bufferedAmount > HIGH_WATER_MARK,
+      whenDrained: (resume) => waitForDrain(ws, resume),
+    });
+  };
+
+  const handle = async (frame: WebSocketChatTransportRequest) => {
+    if (frame.type === 'abort') {
+      const request = following.get(frame.requestId);
+      if (request === undefined) return;
+      following.delete(frame.requestId);
+      request.stop();
+      // `useChat`'s stop(): the agent stops too, not only this stream.
+      chats.stop(request.chatId);
+      return;
+    }
+    const { requestId, id: chatId } = frame;
+    if (!(await chats.authorize(request, chatId))) {
+      send({ type: 'error', requestId, errorText: CHAT_ERRORS.forbidden });
+      return;
+    }
+    if (frame.type === 'resume') {
+      const log = chats.resumable(chatId);
+      if (log === undefined) send({ type: 'no-active', requestId });
+      else stream(requestId, chatId, log);
+      return;
+    }
+    const started = await chats.start(request, chatId, frame.trigger, frame.messages);
+    if (!started.ok) send({ type: 'error', requestId, errorText: started.errorText });
+    else stream(requestId, chatId, started.log);
+  };
+
+  ws.on('message', (data: RawData, isBinary: boolean) => {
+    void (async () => {
+      let value: unknown;
+      try {
+        value = JSON.parse(isBinary ? '' : data.toString());
+      } catch {
+        ws.close(1003, 'invalid JSON frame');
+        return;
+      }
+      const checked = await safeValidateWebSocketChatTransportRequest({ value });
+      if (!checked.success) {
+        const requestId = (value as { requestId?: unknown } | null)?.requestId;
+        if (typeof requestId === 'string')
+          send({ type: 'error', requestId, errorText: checked.error.message });
+        else ws.close(1003, 'invalid chat request frame');
+        return;
+      }
+      await handle(checked.data);
+    })().catch(() => ws.terminate());
+  });
+}
+
+function waitForDrain(ws: WebSocket, resume: () => void): void {
+  const check = () => {
+    if (ws.readyState !== WebSocket.OPEN || ws.bufferedAmount <= HIGH_WATER_MARK / 2) {
+      clearInterval(timer);
+      ws.off('close', check);
+      resume();
+    }
+  };
+  // ws has no drain event of its own; its send callbacks fire as frames reach the kernel.
+  const timer = setInterval(check, 10);
+  ws.once('close', check);
+}
