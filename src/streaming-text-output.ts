@@ -1,4 +1,5 @@
 import type { voice } from '@livekit/agents';
+import { attachInFront, markOurs } from './attach.js';
 import type { OverflowPolicy, StreamEvent, TextCompleteEvent, TextDeltaEvent } from './events.js';
 import { flatten, RopeBudget } from './flatten.js';
 import { createBacklogBuffer, createReaderBuffer, type ReaderBuffer } from './reader-buffer.js';
@@ -76,15 +77,17 @@ export class StreamingTextOutput extends TextOutputBase implements ReaderSource 
 
   /**
    * Puts a new output on `session.output.transcription`. If one is already there (the room's
-   * transcription output, say), the new output chains in front of it instead of replacing it.
+   * transcription output, say), the new output chains in front of it instead of replacing it;
+   * attached before `session.start({ room })`, it chains in front of the room's output once the
+   * session starts. See `src/attach.ts`.
    */
   static attach(
     session: SessionWithOutput,
     options: Omit<StreamingTextOutputOptions, 'nextInChain'> = {},
   ): StreamingTextOutput {
-    const existing = session.output.transcription ?? undefined;
-    const output = new StreamingTextOutput({ ...options, nextInChain: existing });
-    session.output.transcription = output;
+    const output = new StreamingTextOutput(options);
+    markOurs(output);
+    attachInFront(session, output);
     return output;
   }
 
