@@ -5,9 +5,9 @@
  *     npx tsx examples/worker.ts dev
  *
  * Then join the room from the Agents Playground (https://agents-playground.livekit.io) or any
- * LiveKit client and talk. The worker prints the agent's words as the model generates them. With
- * TRANSCRIPT_WEBHOOK_URL set, it also POSTs every finished generation there as JSON (your app's
- * backend).
+ * LiveKit client and talk. The worker prints the agent's words twice: as the model generates them,
+ * and as they are spoken. With TRANSCRIPT_WEBHOOK_URL set, it also POSTs every finished
+ * generation there as JSON (your app's backend).
  */
 import { fileURLToPath } from 'node:url';
 import { cli, defineAgent, type JobContext, ServerOptions, voice } from '@livekit/agents';
@@ -27,11 +27,16 @@ export default defineAgent({
     });
 
     // After start: RoomIO's transcription output and synchronizer are in place, and ours chains in
-    // front of them, so room clients keep their captions.
-    const output = StreamingTextOutput.attach(session);
-    ctx.addShutdownCallback(async () => output.close());
+    // front of them, so room clients keep their captions. `timing: 'both'` gives the text as
+    // generated on `output`, and as spoken (paced to the audio, cut at an interruption) on
+    // `output.spoken`.
+    const output = StreamingTextOutput.attach(session, { timing: 'both' });
+    ctx.addShutdownCallback(async () => {
+      output.spoken.close();
+      output.close();
+    });
 
-    await follow('generated', output.subscribe());
+    await Promise.all([follow('generated', output.subscribe()), follow('spoken', output.spoken.subscribe())]);
   },
 });
 
@@ -42,7 +47,8 @@ async function follow(label: string, events: AsyncIterable<StreamEvent>): Promis
       console.log(`[${label} #${event.generation}] +${JSON.stringify(event.delta)}`);
       continue;
     }
-    console.log(`[${label} #${event.generation}] done: ${JSON.stringify(event.text)}`);
+    const cut = event.interrupted ? ' (interrupted)' : '';
+    console.log(`[${label} #${event.generation}] done${cut}: ${JSON.stringify(event.text)}`);
     const webhook = process.env.TRANSCRIPT_WEBHOOK_URL;
     if (webhook !== undefined) {
       await fetch(webhook, {

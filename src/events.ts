@@ -18,6 +18,11 @@ export interface TextCompleteEvent {
   /** The whole generation: equals the concatenation of its deltas. */
   text: string;
   generation: number;
+  /**
+   * Spoken timing only: the audio was interrupted, and `text` is what had been played when it was
+   * cut (the words whose audio had started), not all that was generated.
+   */
+  interrupted?: boolean;
 }
 
 export type StreamEvent = TextDeltaEvent | TextCompleteEvent;

@@ -9,3 +9,5 @@ export {
   type StreamingTextOutputOptions,
 } from './streaming-text-output.js';
 export type { TextOutput, TimedString } from './text-output.js';
+export type { AttachOptions, Timing } from './timing/attach-timing.js';
+export { STANDARD_SPEECH_RATE } from './timing/spoken-pacer.js';

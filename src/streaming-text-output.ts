@@ -1,10 +1,10 @@
 import type { voice } from '@livekit/agents';
-import { attachInFront, markOurs } from './attach.js';
 import type { OverflowPolicy, StreamEvent, TextCompleteEvent, TextDeltaEvent } from './events.js';
 import { flatten, RopeBudget } from './flatten.js';
 import { createBacklogBuffer, createReaderBuffer, type ReaderBuffer } from './reader-buffer.js';
 import { type ReaderSource, StreamReader } from './stream-reader.js';
 import { isTimedString, type TextOutput, TextOutputBase, type TimedString } from './text-output.js';
+import { type AttachOptions, attachWithTiming } from './timing/attach-timing.js';
 
 export interface StreamingTextOutputOptions {
   /** Receives every `captureText`/`flush`, in order, after this output has taken it. */
@@ -79,16 +79,15 @@ export class StreamingTextOutput extends TextOutputBase implements ReaderSource 
    * Puts a new output on `session.output.transcription`. If one is already there (the room's
    * transcription output, say), the new output chains in front of it instead of replacing it;
    * attached before `session.start({ room })`, it chains in front of the room's output once the
-   * session starts. See `src/attach.ts`.
+   * session starts (`src/attach.ts`). `timing` picks generated or spoken text (`src/timing/`).
    */
   static attach(
     session: SessionWithOutput,
-    options: Omit<StreamingTextOutputOptions, 'nextInChain'> = {},
-  ): StreamingTextOutput {
-    const output = new StreamingTextOutput(options);
-    markOurs(output);
-    attachInFront(session, output);
-    return output;
+    options: AttachOptions & { timing: 'both' },
+  ): StreamingTextOutput & { readonly spoken: StreamingTextOutput };
+  static attach(session: SessionWithOutput, options?: AttachOptions): StreamingTextOutput;
+  static attach(session: SessionWithOutput, options: AttachOptions = {}): StreamingTextOutput {
+    return attachWithTiming(session, options, (o) => new StreamingTextOutput(o));
   }
 
   /** Text of the current generation. */
@@ -126,7 +125,8 @@ export class StreamingTextOutput extends TextOutputBase implements ReaderSource 
     return this.nextInChain === undefined ? RESOLVED : this.nextInChain.captureText(text);
   }
 
-  flush(): void {
+  /** `ending.interrupted`: the generation was cut (spoken timing passes it; the framework never does). */
+  flush(ending?: { interrupted?: boolean }): void {
     if (!this.closed) {
       if (!this.inGeneration) this.generationCount++;
       const event: TextCompleteEvent = {
@@ -134,6 +134,7 @@ export class StreamingTextOutput extends TextOutputBase implements ReaderSource 
         text: flatten(this.accumulated),
         generation: this.generationCount,
       };
+      if (ending?.interrupted === true) event.interrupted = true;
       this.inGeneration = false;
       this.accumulated = '';
       this.rope.reset();
