@@ -22,7 +22,7 @@ export interface TextCompleteEvent {
    * Spoken timing only: the audio was interrupted, and `text` is what had been played when it was
    * cut (the words whose audio had started), not all that was generated.
    */
-  interrupted?: boolean;
+  interrupted?: true;
 }
 
 export type StreamEvent = TextDeltaEvent | TextCompleteEvent;

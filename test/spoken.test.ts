@@ -53,7 +53,14 @@ function estimatedWordStarts(text: string): { word: string; at: number }[] {
 }
 
 /** A real AgentSession whose agent "speaks" through a TTS stand-in onto an audio output playing on `clock`. */
-async function speakingSession(clock: ManualClock, { room = false, msPerChar = 80 } = {}) {
+async function speakingSession(
+  clock: ManualClock,
+  {
+    room = false,
+    msPerChar = 80,
+    order = 'before start',
+  }: { room?: boolean; msPerChar?: number; order?: string } = {},
+) {
   const session = new voice.AgentSession({
     llm: new voice.testing.FakeLLM([
       { input: 'tell me', content: REPLY },
@@ -63,7 +70,8 @@ async function speakingSession(clock: ManualClock, { room = false, msPerChar = 8
   sessions.push(session);
   const audio = new ClockAudioOutput(clock);
   session.output.audio = audio;
-  const output = StreamingTextOutput.attach(session, { timing: 'both', clock });
+  const attach = () => StreamingTextOutput.attach(session, { timing: 'both', clock });
+  let output = order === 'before start' ? attach() : undefined;
   const fake = createFakeRoom();
   await session.start({
     agent: new SpeakingAgent({ instructions: 'x' }, msPerChar),
@@ -71,6 +79,7 @@ async function speakingSession(clock: ManualClock, { room = false, msPerChar = 8
       ? { room: fake.room, inputOptions: { audioEnabled: false }, outputOptions: { audioEnabled: false } }
       : {}),
   });
+  output ??= attach();
   for (let i = 0; i < 5; i++) await immediate();
   return { session, audio, output, fake };
 }
@@ -185,35 +194,37 @@ describe('spoken timing: a real session, audio playing on a fake clock', () => {
     }
   });
 
-  it('in a room, spoken timing sits beside the room output: the room gets its transcription, our spoken reader the played words', async () => {
-    const clock = new ManualClock();
-    const warn = vi.spyOn(log(), 'warn');
-    const { session, output, fake } = await speakingSession(clock, { room: true });
-    const spoken = record(output.spoken, clock);
-    const generated = record(output, clock);
-    expect(session.output.audio?.constructor.name).toBe('SyncedAudioOutput');
-    await playUntil(clock, session.run({ userInput: 'tell me' }).wait());
-    await playUntil(
-      clock,
-      (async () => {
-        while (completes(spoken.seen).length < 1) await immediate();
-      })(),
-    );
-    await playUntil(
-      clock,
-      (async () => {
-        while (fake.agentTranscripts().length < 1) await immediate();
-      })(),
-    );
-    output.close();
-    output.spoken.close();
-    await Promise.all([spoken.done, generated.done]);
-    expect(completes(spoken.seen).map((c) => c.text)).toEqual([REPLY]);
-    expect(completes(generated.seen).map((c) => c.text)).toEqual([REPLY]);
-    expect(fake.agentTranscripts()).toEqual([REPLY]);
-    expect(warn).not.toHaveBeenCalled();
-    warn.mockRestore();
-  });
+  for (const order of ['before start', 'after start']) {
+    it(`attached ${order}, in a room, spoken timing sits beside the room output: the room gets its transcription, our spoken reader the played words`, async () => {
+      const clock = new ManualClock();
+      const warn = vi.spyOn(log(), 'warn');
+      const { session, output, fake } = await speakingSession(clock, { room: true, order });
+      const spoken = record(output.spoken, clock);
+      const generated = record(output, clock);
+      expect(session.output.audio?.constructor.name).toBe('SyncedAudioOutput');
+      await playUntil(clock, session.run({ userInput: 'tell me' }).wait());
+      await playUntil(
+        clock,
+        (async () => {
+          while (completes(spoken.seen).length < 1) await immediate();
+        })(),
+      );
+      await playUntil(
+        clock,
+        (async () => {
+          while (fake.agentTranscripts().length < 1) await immediate();
+        })(),
+      );
+      output.close();
+      output.spoken.close();
+      await Promise.all([spoken.done, generated.done]);
+      expect(completes(spoken.seen).map((c) => c.text)).toEqual([REPLY]);
+      expect(completes(generated.seen).map((c) => c.text)).toEqual([REPLY]);
+      expect(fake.agentTranscripts()).toEqual([REPLY]);
+      expect(warn).not.toHaveBeenCalled();
+      warn.mockRestore();
+    });
+  }
 });
 
 describe('SpokenPacer on its own', () => {
@@ -315,12 +326,18 @@ describe('spoken timing and the framework it reads', () => {
     expect(Number(match![1])).toBe(STANDARD_SPEECH_RATE);
   });
 
-  it('attach() rejects an unknown timing, naming the option and the value', () => {
+  it('attach() rejects an unknown timing or a bad speech rate, naming the option and the value, and attaches nothing', () => {
     const session = new voice.AgentSession({ llm: new voice.testing.FakeLLM([]) });
     sessions.push(session);
     expect(() => StreamingTextOutput.attach(session, { timing: 'later' as 'spoken' })).toThrow(TypeError);
     expect(() => StreamingTextOutput.attach(session, { timing: 'later' as 'spoken' })).toThrow(
       /timing.*"later"/,
+    );
+    expect(() => StreamingTextOutput.attach(session, { timing: 'spoken', speechRate: -1 })).toThrow(
+      RangeError,
+    );
+    expect(() => StreamingTextOutput.attach(session, { timing: 'spoken', speechRate: -1 })).toThrow(
+      /speechRate.*-1/,
     );
     expect(session.output.transcription).toBeNull();
   });

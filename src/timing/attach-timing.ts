@@ -37,6 +37,14 @@ export function attachWithTiming(
       `StreamingTextOutput.attach: timing must be 'generated', 'spoken' or 'both', got ${JSON.stringify(timing)}`,
     );
   }
+  if (
+    speechRate !== undefined &&
+    (typeof speechRate !== 'number' || !(speechRate > 0) || !Number.isFinite(speechRate))
+  ) {
+    throw new RangeError(
+      `StreamingTextOutput.attach: speechRate must be a number > 0 (syllables per second), got ${String(speechRate)}`,
+    );
+  }
   const generated = timing === 'spoken' ? undefined : create(outputOptions);
   // The spoken output is fed only by the pacer, never by the framework: nothing chains after it.
   const spoken = timing === 'generated' ? undefined : create(outputOptions);
