@@ -23,6 +23,9 @@ function watchWarnings(): () => string[] {
 
 type Order = 'before start' | 'after start';
 
+/** vi.waitFor with room for a loaded 2-core machine: the session's pipeline runs on real timers. */
+const until = (check: () => void) => vi.waitFor(check, { timeout: 10_000, interval: 20 });
+
 /**
  * A real AgentSession in a fake connected room, through the real RoomIO: its transcription
  * outputs and its TranscriptionSynchronizer, around an audio output that plays instantly.
@@ -78,7 +81,7 @@ describe('StreamingTextOutput next to the real RoomIO', () => {
       expect(session.output.audio?.constructor.name).toBe('SyncedAudioOutput');
       const reader = out!.subscribe();
       await session.run({ userInput: 'hello' }).wait();
-      await vi.waitFor(() => expect(fake.agentTranscripts()).toHaveLength(1));
+      await until(() => expect(fake.agentTranscripts()).toHaveLength(1));
       out!.close();
       const ours = generations(await collect(reader));
       expect(ours).toEqual(['Hello there! How can I help you today?']);
@@ -91,9 +94,7 @@ describe('StreamingTextOutput next to the real RoomIO', () => {
     const { session, fake } = await startSession({ order: 'never' });
     expect(session.output.transcription?.constructor.name).toBe('SyncedTextOutput');
     await session.run({ userInput: 'hello' }).wait();
-    await vi.waitFor(() =>
-      expect(fake.agentTranscripts()).toEqual(['Hello there! How can I help you today?']),
-    );
+    await until(() => expect(fake.agentTranscripts()).toEqual(['Hello there! How can I help you today?']));
   });
 
   for (const order of ['after start', 'before start'] as const) {
@@ -114,7 +115,7 @@ describe('StreamingTextOutput next to the real RoomIO', () => {
     const warnings = watchWarnings();
     const existing = session.output.transcription!;
     session.output.transcription = new StreamingTextOutput({ nextInChain: existing });
-    await vi.waitFor(() =>
+    await until(() =>
       expect(warnings()).toContain('rotateSegment called while previous segment is still being rotated'),
     );
   });
@@ -153,15 +154,13 @@ describe('StreamingTextOutput next to the real RoomIO', () => {
       // Interrupt once some of the long reply has reached our output.
       // The long reply's audio keeps playing until the interrupt; the room shows what was played.
       audio.hold = true;
-      await vi.waitFor(() => expect(audio.log.started).toHaveLength(4));
-      await vi.waitFor(() =>
-        expect(fake.streams.filter((s) => !s.closed && s.chunks.length > 2)).toHaveLength(1),
-      );
+      await until(() => expect(audio.log.started).toHaveLength(4));
+      await until(() => expect(fake.streams.filter((s) => !s.closed && s.chunks.length > 2)).toHaveLength(1));
       await session.interrupt().await;
       audio.hold = false;
       await run.wait().catch(() => undefined);
       await session.run({ userInput: 'hello' }).wait();
-      await vi.waitFor(() => expect(fake.agentTranscripts().length).toBeGreaterThanOrEqual(5));
+      await until(() => expect(fake.agentTranscripts().length).toBeGreaterThanOrEqual(5));
       out!.close();
       const ours = generations(await collect(reader));
       expect(ours[0]).toBe('Hello there! How can I help you today?');
