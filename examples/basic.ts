@@ -38,7 +38,8 @@ await session.start({ agent });
 const printing = (async () => {
   for await (const event of output.subscribe()) {
     if (event.type === 'text_delta') process.stdout.write(`[${event.delta}]`);
-    else process.stdout.write(`\n  ✓ generation ${event.generation} complete: "${event.text}"\n`);
+    else if (event.type === 'text_complete')
+      process.stdout.write(`\n  ✓ generation ${event.generation} complete: "${event.text}"\n`);
   }
 })();
 

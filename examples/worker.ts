@@ -47,6 +47,7 @@ async function follow(label: string, events: AsyncIterable<StreamEvent>): Promis
       console.log(`[${label} #${event.generation}] +${JSON.stringify(event.delta)}`);
       continue;
     }
+    if (event.type !== 'text_complete') continue; // tool steps (only with toolSteps: true)
     const cut = event.interrupted ? ' (interrupted)' : '';
     console.log(`[${label} #${event.generation}] done${cut}: ${JSON.stringify(event.text)}`);
     const webhook = process.env.TRANSCRIPT_WEBHOOK_URL;

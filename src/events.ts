@@ -25,7 +25,36 @@ export interface TextCompleteEvent {
   interrupted?: true;
 }
 
-export type StreamEvent = TextDeltaEvent | TextCompleteEvent;
+/**
+ * The agent started executing a tool. Emitted only by an output that watches a session's tool
+ * steps (`StreamingTextOutput.attach(session, { toolSteps: true })` or `watchToolSteps(session)`).
+ * It comes after the generation that asked for the tool (its `text_complete`) and before the
+ * generation that answers with the tool's output.
+ */
+export interface ToolCallEvent {
+  type: 'tool_call';
+  /** Pairs this call with its `tool_output`. */
+  callId: string;
+  name: string;
+  /** The arguments as the model sent them: a JSON string. */
+  arguments: string;
+}
+
+/** A tool returned (or threw: then `isError` is true and `output` is the error the model sees). */
+export interface ToolOutputEvent {
+  type: 'tool_output';
+  callId: string;
+  name: string;
+  /** What the model gets back, as the framework encodes it (JSON for a returned value). */
+  output: string;
+  isError: boolean;
+}
+
+export type TextEvent = TextDeltaEvent | TextCompleteEvent;
+export type ToolStepEvent = ToolCallEvent | ToolOutputEvent;
+
+/** Everything a reader yields: text, and the tool steps between generations when watched. */
+export type StreamEvent = TextEvent | ToolStepEvent;
 
 /** What a reader's buffer does when it already holds `bufferSize` events. */
 export type OverflowPolicy = 'coalesce' | 'block' | 'error';

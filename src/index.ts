@@ -1,4 +1,13 @@
-export type { OverflowPolicy, StreamEvent, TextCompleteEvent, TextDeltaEvent } from './events.js';
+export type {
+  OverflowPolicy,
+  StreamEvent,
+  TextCompleteEvent,
+  TextDeltaEvent,
+  TextEvent,
+  ToolCallEvent,
+  ToolOutputEvent,
+  ToolStepEvent,
+} from './events.js';
 export { BufferOverflowError } from './reader-buffer.js';
 export { StreamReader } from './stream-reader.js';
 export {

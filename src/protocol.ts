@@ -46,6 +46,25 @@ export interface CompleteFrame {
   generation: number;
   id?: string;
 }
+/** The agent started executing a tool: sent after the generation that asked for it. */
+export interface ToolCallFrame {
+  type: 'tool_call';
+  /** Pairs the call with its `tool_output`. */
+  callId: string;
+  name: string;
+  /** The arguments as the model sent them: a JSON string. */
+  arguments: string;
+  id?: string;
+}
+/** A tool returned; `isError` when it threw (then `output` is the error the model sees). */
+export interface ToolOutputFrame {
+  type: 'tool_output';
+  callId: string;
+  name: string;
+  output: string;
+  isError: boolean;
+  id?: string;
+}
 export type ResultEvent =
   | { type: 'message'; role: string; content: string; interrupted?: boolean }
   | { type: 'function_call'; name: string; arguments: string; callId?: string }
@@ -64,7 +83,14 @@ export interface ErrorFrame {
   message: string;
   id?: string;
 }
-export type ServerFrame = ReadyFrame | DeltaFrame | CompleteFrame | ResultFrame | ErrorFrame;
+export type ServerFrame =
+  | ReadyFrame
+  | DeltaFrame
+  | CompleteFrame
+  | ToolCallFrame
+  | ToolOutputFrame
+  | ResultFrame
+  | ErrorFrame;
 
 /** WebSocket close codes the server uses. */
 export const CLOSE_CODES = {
@@ -136,6 +162,10 @@ export function parseServerFrame(text: string): Parsed<ServerFrame> {
         return isString(v.delta) && isOptionalString(v.accumulated) && isGeneration(v.generation);
       case 'complete':
         return isString(v.text) && isGeneration(v.generation);
+      case 'tool_call':
+        return isString(v.callId) && isString(v.name) && isString(v.arguments);
+      case 'tool_output':
+        return isString(v.callId) && isString(v.name) && isString(v.output) && typeof v.isError === 'boolean';
       case 'result':
         return Array.isArray(v.events) && v.events.every((e) => isObject(e) && isString(e.type));
       case 'error':

@@ -183,7 +183,12 @@ class CoalescingBuffer implements ReaderBuffer {
       const next = this.entries.at(1);
       if (head === undefined) return;
       if (!isDelta(head)) this.entries.shift();
-      else if (next !== undefined && !isDelta(next) && next.generation === head.generation) {
+      else if (
+        next !== undefined &&
+        !isDelta(next) &&
+        next.type === 'text_complete' &&
+        next.generation === head.generation
+      ) {
         this.entries.shift();
         this.entries.shift();
       } else return;

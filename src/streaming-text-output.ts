@@ -1,7 +1,14 @@
 import type { voice } from '@livekit/agents';
-import type { OverflowPolicy, StreamEvent, TextCompleteEvent, TextDeltaEvent } from './events.js';
+import type {
+  OverflowPolicy,
+  StreamEvent,
+  TextCompleteEvent,
+  TextDeltaEvent,
+  ToolStepEvent,
+} from './events.js';
 import { flatten, RopeBudget } from './flatten.js';
 import { createBacklogBuffer, createReaderBuffer, type ReaderBuffer } from './reader-buffer.js';
+import { type SessionWithSpeech, watchToolSteps } from './run-steps.js';
 import { type ReaderSource, StreamReader } from './stream-reader.js';
 import { isTimedString, type TextOutput, TextOutputBase, type TimedString } from './text-output.js';
 import { type AttachOptions, attachWithTiming } from './timing/attach-timing.js';
@@ -55,6 +62,10 @@ export class StreamingTextOutput extends TextOutputBase implements ReaderSource 
   private generationCount = 0;
   private inGeneration = false;
   private closed = false;
+  /** Tool steps that arrived while a generation was open: delivered right after its text_complete. */
+  private heldSteps: ToolStepEvent[] = [];
+  private idleWaiters: Array<() => void> = [];
+  private stopWatchingSteps: (() => void) | undefined;
 
   constructor(options: StreamingTextOutputOptions = {}) {
     super(options.nextInChain);
@@ -90,6 +101,33 @@ export class StreamingTextOutput extends TextOutputBase implements ReaderSource 
     return attachWithTiming(session, options, (o) => new StreamingTextOutput(o));
   }
 
+  /**
+   * Delivers the session's tool steps to every reader from now on (what `attach(session,
+   * { toolSteps: true })` does). Ends with `close()`; the returned function stops it sooner.
+   */
+  watchToolSteps(session: SessionWithSpeech): () => void {
+    this.stopWatchingSteps?.();
+    const stop = watchToolSteps(session, (step) => this.addToolStep(step));
+    this.stopWatchingSteps = () => {
+      stop();
+      this.stopWatchingSteps = undefined;
+    };
+    return this.stopWatchingSteps;
+  }
+
+  /**
+   * Records a tool step. The framework may start a tool while the text of the generation that
+   * asked for it is still being forwarded, so a step that arrives while a generation is open is
+   * held and delivered right after that generation's `text_complete`: readers see the true order,
+   * text before the call, the call, its output, the text after it. Steps are never merged,
+   * dropped or reordered by an overflow policy, and never wait for a reader.
+   */
+  addToolStep(step: ToolStepEvent): void {
+    if (this.closed) return;
+    if (this.inGeneration) this.heldSteps.push(step);
+    else this.dispatch(step);
+  }
+
   /** Text of the current generation. */
   get accumulatedText(): string {
     return this.accumulated;
@@ -103,6 +141,15 @@ export class StreamingTextOutput extends TextOutputBase implements ReaderSource 
   /** A generation has text and has not been flushed yet. */
   get isGenerating(): boolean {
     return this.inGeneration;
+  }
+
+  /**
+   * Resolves once no generation is open: at once if none is, otherwise at the `flush()` that ends
+   * it (or at `close()`). A server uses it to know that every event of a finished run is buffered.
+   */
+  whenIdle(): Promise<void> {
+    if (!this.inGeneration || this.closed) return RESOLVED;
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
   get isClosed(): boolean {
@@ -139,6 +186,8 @@ export class StreamingTextOutput extends TextOutputBase implements ReaderSource 
       this.accumulated = '';
       this.rope.reset();
       this.dispatch(event);
+      this.releaseHeldSteps();
+      this.wakeIdleWaiters();
     }
     this.nextInChain?.flush();
   }
@@ -147,9 +196,12 @@ export class StreamingTextOutput extends TextOutputBase implements ReaderSource 
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    this.stopWatchingSteps?.();
+    this.heldSteps = [];
     const readers = this.readers;
     this.readers = [];
     for (const reader of readers) reader.end();
+    this.wakeIdleWaiters();
   }
 
   /**
@@ -241,6 +293,20 @@ export class StreamingTextOutput extends TextOutputBase implements ReaderSource 
       if (text.endTime !== undefined) event.endTime = text.endTime;
     }
     this.dispatch(event);
+  }
+
+  private releaseHeldSteps(): void {
+    if (this.heldSteps.length === 0) return;
+    const steps = this.heldSteps;
+    this.heldSteps = [];
+    for (const step of steps) this.dispatch(step);
+  }
+
+  private wakeIdleWaiters(): void {
+    if (this.idleWaiters.length === 0) return;
+    const waiters = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const resolve of waiters) resolve();
   }
 
   private dispatch(event: StreamEvent): void {

@@ -139,11 +139,11 @@ describe('ending readers', () => {
     await out.captureText('b');
     out.flush();
     next.close();
-    expect((await collect(downstream)).map((e) => (e.type === 'text_delta' ? e.delta : e.text))).toEqual([
-      'a',
-      'b',
-      'ab',
-    ]);
+    expect(
+      (await collect(downstream)).map((e) =>
+        e.type === 'text_delta' ? e.delta : e.type === 'text_complete' ? e.text : e.type,
+      ),
+    ).toEqual(['a', 'b', 'ab']);
   });
 
   it('an aborted signal ends that loop with an AbortError, and only that loop', async () => {
@@ -188,7 +188,7 @@ describe('ending readers', () => {
     const out = new StreamingTextOutput({ bufferSize: 4 });
     for (let g = 1; g <= 5; g++) await produce(out, [`g${g}a `, `g${g}b`]);
     const first = await collect(out.stream());
-    expect(first.every((e) => e.generation === 4)).toBe(true);
+    expect(first.every((e) => 'generation' in e && e.generation === 4)).toBe(true);
     expect(first.at(-1)).toEqual({ type: 'text_complete', text: 'g4a g4b', generation: 4 });
     const second = await collect(out.stream());
     expect(second.at(-1)).toEqual({ type: 'text_complete', text: 'g5a g5b', generation: 5 });

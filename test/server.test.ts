@@ -12,8 +12,9 @@ const HELLO = 'Hello there! How can I help you today?';
 function expectWellFormedTurn(frames: ServerFrame[]) {
   const last = frames.at(-1)!;
   expect(last.type).toBe('result');
-  // Every delta and complete arrives before the result, none after it.
-  expect(frames.slice(0, -1).every((f) => f.type === 'delta' || f.type === 'complete')).toBe(true);
+  // Every delta, complete and tool step arrives before the result, none after it.
+  const inTurn = new Set(['delta', 'complete', 'tool_call', 'tool_output']);
+  expect(frames.slice(0, -1).every((f) => inTurn.has(f.type))).toBe(true);
   for (const f of frames) {
     if (f.type === 'complete') expect(f.text).toBe(textOfTurn(frames, f.generation));
   }
@@ -40,12 +41,31 @@ describe('turns', () => {
     });
   });
 
-  it('a tool-call turn sends both generations before its result, and the next turn is clean (20 rounds)', async () => {
+  it('a tool-call turn sends generation 1, tool_call, tool_output, generation 2, then result, and the next turn is clean (20 rounds)', async () => {
     const server = await startServer({ rateLimit: false });
     const client = await TestClient.connect(server.url);
     for (let round = 0; round < 20; round++) {
       const weather = await client.turn('weather in Paris?');
       expectWellFormedTurn(weather);
+      // The order of the frame kinds, runs of deltas collapsed into one entry. Generations are
+      // counted per connection: each round has three (two here, one in 'hello').
+      const first = 3 * round + 1;
+      const kinds = weather
+        .map((f) => (f.type === 'delta' ? `delta ${f.generation - first + 1}` : f.type))
+        .filter((kind, i, all) => kind !== all[i - 1]);
+      expect(kinds).toEqual([
+        'delta 1',
+        'complete',
+        'tool_call',
+        'tool_output',
+        'delta 2',
+        'complete',
+        'result',
+      ]);
+      expect(weather.filter((f) => f.type === 'tool_call' || f.type === 'tool_output')).toEqual([
+        { type: 'tool_call', callId: 'fake_call_0', name: 'getWeather', arguments: '{"city":"Paris"}' },
+        { type: 'tool_output', callId: 'fake_call_0', name: 'getWeather', output: '"sunny"', isError: false },
+      ]);
       const completes = weather.filter((f) => f.type === 'complete');
       expect(completes.map((f) => (f.type === 'complete' ? f.text : ''))).toEqual([
         'Let me check the weather.',

@@ -9,6 +9,8 @@ import {
   type ResultEvent,
   type ResultFrame,
   type ServerFrame,
+  type ToolCallFrame,
+  type ToolOutputFrame,
 } from '../protocol.js';
 import { FrameQueue } from './frame-queue.js';
 import { Backoff, type ReconnectOptions } from './reconnect.js';
@@ -23,6 +25,8 @@ export type {
   ResultEvent,
   ResultFrame,
   ServerFrame,
+  ToolCallFrame,
+  ToolOutputFrame,
 } from '../protocol.js';
 export type { ReconnectOptions } from './reconnect.js';
 export type { WebSocketConstructor, WebSocketLike } from './websocket-like.js';
@@ -30,7 +34,13 @@ export type { WebSocketConstructor, WebSocketLike } from './websocket-like.js';
 export type ClientStatus = 'idle' | 'connecting' | 'open' | 'reconnecting' | 'closed';
 
 /** A frame that belongs to one message: what `ask()` yields. */
-export type TurnFrame = DeltaFrame | CompleteFrame | ResultFrame | ErrorFrame;
+export type TurnFrame =
+  | DeltaFrame
+  | CompleteFrame
+  | ToolCallFrame
+  | ToolOutputFrame
+  | ResultFrame
+  | ErrorFrame;
 
 export interface StreamingAgentClientOptions {
   /** A WebSocket class, where the runtime has none (Node 20: `import { WebSocket } from 'ws'`). */
@@ -63,6 +73,10 @@ let clientCount = 0;
 export class StreamingAgentClient {
   onDelta: ((delta: string, accumulated: string, frame: DeltaFrame) => void) | undefined;
   onComplete: ((text: string, frame: CompleteFrame) => void) | undefined;
+  /** The agent started executing a tool (between the generation that asked and the next one). */
+  onToolCall: ((frame: ToolCallFrame) => void) | undefined;
+  /** A tool returned; `frame.callId` pairs it with its `onToolCall`. */
+  onToolOutput: ((frame: ToolOutputFrame) => void) | undefined;
   onResult: ((events: ResultEvent[], frame: ResultFrame) => void) | undefined;
   onError: ((message: string, error: StreamingClientError) => void) | undefined;
   onStatus: ((status: ClientStatus) => void) | undefined;
@@ -232,6 +246,14 @@ export class StreamingAgentClient {
         this.accumulated = '';
         ask?.push(frame);
         this.onComplete?.(frame.text, frame);
+        return;
+      case 'tool_call':
+        ask?.push(frame);
+        this.onToolCall?.(frame);
+        return;
+      case 'tool_output':
+        ask?.push(frame);
+        this.onToolOutput?.(frame);
         return;
       case 'result':
         this.finishAsk(frame);

@@ -73,10 +73,12 @@ export class Connection {
       const session = new voice.AgentSession({ userAwayTimeout: null, ...extra, ...(llm ? { llm } : {}) });
       this.session = session;
       this.hooks.sessionOpened();
-      // The server reads with subscribe() only: no backlog for stream() readers.
+      // The server reads with subscribe() only: no backlog for stream() readers. Tool steps go
+      // through the same reader as the text, so their frames keep their true order.
       this.output = StreamingTextOutput.attach(session, {
         bufferSize: this.options.bufferSize,
         backlogSize: 0,
+        toolSteps: true,
       });
       this.reader = this.output.subscribe();
       await session.start({ agent });
@@ -147,7 +149,7 @@ export class Connection {
       );
       this.current = turn;
       try {
-        await turn.play();
+        await turn.answer();
       } catch (error) {
         this.options.onError(error, 'turn');
       } finally {
@@ -164,7 +166,7 @@ export class Connection {
   private async shutdown(): Promise<void> {
     this.closing = true;
     this.queue.length = 0;
-    this.current?.interrupt();
+    this.current?.abandon();
     this.output?.close();
     try {
       await this.answering;

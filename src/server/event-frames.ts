@@ -1,5 +1,7 @@
 import type { StreamEvent } from '../events.js';
-import type { CompleteFrame, DeltaFrame } from '../protocol.js';
+import type { CompleteFrame, DeltaFrame, ToolCallFrame, ToolOutputFrame } from '../protocol.js';
+
+export type EventFrame = DeltaFrame | CompleteFrame | ToolCallFrame | ToolOutputFrame;
 
 /**
  * Turns output events into protocol frames. `accumulated` repeats the whole reply on every frame,
@@ -10,17 +12,33 @@ export class EventFramer {
 
   constructor(private readonly sendAccumulated: boolean | number) {}
 
-  frame(event: StreamEvent, id: string | undefined): DeltaFrame | CompleteFrame {
-    if (event.type === 'text_complete') {
-      this.deltasSent = 0;
-      const frame: CompleteFrame = { type: 'complete', text: event.text, generation: event.generation };
-      if (id !== undefined) frame.id = id;
-      return frame;
-    }
-    const frame: DeltaFrame = { type: 'delta', delta: event.delta, generation: event.generation };
-    if (this.includeAccumulated()) frame.accumulated = event.accumulated;
+  frame(event: StreamEvent, id: string | undefined): EventFrame {
+    const frame = this.bare(event);
     if (id !== undefined) frame.id = id;
     return frame;
+  }
+
+  private bare(event: StreamEvent): EventFrame {
+    switch (event.type) {
+      case 'text_delta': {
+        const frame: DeltaFrame = { type: 'delta', delta: event.delta, generation: event.generation };
+        if (this.includeAccumulated()) frame.accumulated = event.accumulated;
+        return frame;
+      }
+      case 'text_complete':
+        this.deltasSent = 0;
+        return { type: 'complete', text: event.text, generation: event.generation };
+      case 'tool_call':
+        return { type: 'tool_call', callId: event.callId, name: event.name, arguments: event.arguments };
+      case 'tool_output':
+        return {
+          type: 'tool_output',
+          callId: event.callId,
+          name: event.name,
+          output: event.output,
+          isError: event.isError,
+        };
+    }
   }
 
   private includeAccumulated(): boolean {

@@ -19,6 +19,8 @@ export type {
   ResultEvent,
   ResultFrame,
   ServerFrame,
+  ToolCallFrame,
+  ToolOutputFrame,
 } from '../protocol.js';
 export { CLOSE_CODES, ERROR_CODES } from '../protocol.js';
 export type { PrimaryHandle, RunWorkersOptions, WorkerHandle, WorkerServer } from './cluster.js';

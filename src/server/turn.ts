@@ -3,6 +3,7 @@ import type { ErrorCode, ResultFrame } from '../protocol.js';
 import { errorFrame } from '../protocol.js';
 import type { StreamReader } from '../stream-reader.js';
 import type { StreamingTextOutput } from '../streaming-text-output.js';
+import { TIMED_OUT, withDeadline } from './deadline.js';
 import type { EventFramer } from './event-frames.js';
 import { startPump } from './event-pump.js';
 import type { FrameSender } from './frame-sender.js';
@@ -20,36 +21,44 @@ export interface TurnContext {
 }
 
 /** How long a run may take to wind down after the timeout interrupted it. */
-const TIMEOUT_GRACE_MS = 5_000;
+export const TIMEOUT_GRACE_MS = 5_000;
 /**
  * A forced interrupt can complete the run a moment before the framework flushes the generation it
  * cut; the turn waits that long at most for the flush, so the cut text stays in its own turn.
  */
-const LATE_FLUSH_GRACE_MS = 2_000;
+export const LATE_FLUSH_GRACE_MS = 2_000;
+
+type RunOutcome =
+  | { ok: true; result: voice.testing.RunResult }
+  | { ok: false; code: Extract<ErrorCode, 'run_failed' | 'turn_timeout'> };
+
+const RUN_FAILED: RunOutcome = { ok: false, code: 'run_failed' };
+const TURN_TIMEOUT: RunOutcome = { ok: false, code: 'turn_timeout' };
 
 /**
  * One message's turn: the whole `session.run()`, every generation of it (a tool call makes
- * several), then its `result`. The boundary is the run's completion, not the first flush: the
- * framework flushes each generation before the run completes, so once it has completed and no
- * generation is open, every event of this turn is in the reader, and none of the next turn can be.
- * A model failure the framework reports as a session `error` ends the turn with `run_failed`
- * after the partial text, instead of a `result`.
+ * several) and its tool steps, then its `result`. The boundary is the run's completion, not the
+ * first flush: the framework flushes each generation before the run completes, so once it has
+ * completed and no generation is open, every event of this turn is in the reader, and none of the
+ * next turn can be.
+ *
+ * `turnTimeoutMs` bounds the run (the model and the tools), never the delivery: a client that is
+ * slow to read still gets all of the text, then `result`.
  */
 export class Turn {
   private interrupted = false;
-  private readonly run: voice.testing.RunResult | undefined;
-  private readonly startError: unknown;
+  private abandoned = false;
+  private readonly gone: Promise<RunOutcome>;
+  private leave!: () => void;
 
   constructor(
     private readonly ctx: TurnContext,
-    message: string,
+    private readonly message: string,
     private readonly id: string | undefined,
   ) {
-    try {
-      this.run = ctx.session.run({ userInput: message });
-    } catch (error) {
-      this.startError = error;
-    }
+    this.gone = new Promise((resolve) => {
+      this.leave = () => resolve(RUN_FAILED);
+    });
   }
 
   /** Stops the generation in progress; the turn still ends with its complete and result. */
@@ -58,79 +67,74 @@ export class Turn {
     this.forceInterrupt();
   }
 
-  async play(): Promise<void> {
-    if (this.run === undefined) {
-      this.ctx.onError(this.startError, 'session.run');
-      this.sendError('run_failed');
-      return;
-    }
-    let result: voice.testing.RunResult | undefined;
-    let failure: Extract<ErrorCode, 'run_failed' | 'turn_timeout'> | undefined;
-    let settled = false;
-    let timer: NodeJS.Timeout | undefined;
-    const onSessionError = (event: voice.ErrorEvent) => {
-      // The framework reports a model that fails mid-stream here, and still completes the run.
-      failure ??= 'run_failed';
-      this.ctx.onError(event.error, 'model');
-    };
-    this.ctx.session.on(voice.AgentSessionEventTypes.Error, onSessionError);
-    const finished = new Promise<void>((resolve) => {
-      const settle = () => {
-        settled = true;
-        resolve();
-      };
-      this.run!.wait().then(
-        (value) => {
-          result = value;
-          settle();
-        },
-        (error) => {
-          this.ctx.onError(error, 'session.run');
-          failure ??= 'run_failed';
-          settle();
-        },
-      );
-      timer = setTimeout(() => {
-        failure = 'turn_timeout';
-        this.forceInterrupt();
-        // The interrupt normally completes the run at once; if even that hangs, answer anyway.
-        timer = setTimeout(settle, TIMEOUT_GRACE_MS);
-      }, this.ctx.turnTimeoutMs);
-    });
+  /** The client is gone: stop the run and stop waiting for it; nothing more is sent. */
+  abandon(): void {
+    this.abandoned = true;
+    this.leave();
+    this.forceInterrupt();
+  }
 
-    let flushDeadline: number | undefined;
-    const turnOver = () => {
-      if (!settled) return false;
-      if (!this.ctx.output.isGenerating) return true;
-      flushDeadline ??= performance.now() + LATE_FLUSH_GRACE_MS;
-      return performance.now() > flushDeadline;
-    };
+  /**
+   * Runs the message and sends its frames as they come: start the run, let it settle (bounded by
+   * the turn timeout), wait for a generation it cut to be flushed (bounded by the late-flush
+   * grace), send what is still buffered, then `result` or `error`.
+   */
+  async answer(): Promise<void> {
+    let runOver = false;
     const pump = startPump({
       reader: this.ctx.reader,
       sender: this.ctx.sender,
       framer: this.ctx.framer,
       id: this.id,
-      isFinished: turnOver,
+      isFinished: () => runOver,
     });
-    // Once the run has finished, a generation it cut may still be flushed: look again until then.
-    let latePoll: NodeJS.Timeout | undefined;
-    let ended = false;
-    void finished.then(() => {
-      if (ended) return;
-      pump.nudge();
-      latePoll = setInterval(pump.nudge, 20);
-    });
+    let modelFailed = false;
+    const onSessionError = (event: voice.ErrorEvent) => {
+      // The framework reports a model that fails mid-stream here, and still completes the run.
+      modelFailed = true;
+      this.ctx.onError(event.error, 'model');
+    };
+    this.ctx.session.on(voice.AgentSessionEventTypes.Error, onSessionError);
+    let outcome: RunOutcome;
     try {
-      await pump.done;
+      outcome = await this.settleRun();
+      await Promise.race([withDeadline(this.ctx.output.whenIdle(), LATE_FLUSH_GRACE_MS), this.gone]);
     } finally {
-      ended = true;
-      clearTimeout(timer);
-      clearInterval(latePoll);
       this.ctx.session.off(voice.AgentSessionEventTypes.Error, onSessionError);
     }
-    if (!settled) return; // the client is gone
-    if (failure !== undefined || result === undefined) this.sendError(failure ?? 'run_failed');
-    else this.sendResult(result);
+    // Every event of this run is in the reader now: send them, then the verdict.
+    runOver = true;
+    pump.nudge();
+    await pump.done;
+    if (this.abandoned || !this.ctx.sender.isOpen) return;
+    if (!outcome.ok) this.sendError(outcome.code);
+    else if (modelFailed) this.sendError('run_failed');
+    else this.sendResult(outcome.result);
+  }
+
+  /** Starts the run and waits for it to complete, at most `turnTimeoutMs` (then interrupts it). */
+  private async settleRun(): Promise<RunOutcome> {
+    let run: voice.testing.RunResult;
+    try {
+      run = this.ctx.session.run({ userInput: this.message });
+    } catch (error) {
+      this.ctx.onError(error, 'session.run');
+      return RUN_FAILED;
+    }
+    const completed = run.wait().then(
+      (result): RunOutcome => ({ ok: true, result }),
+      (error: unknown): RunOutcome => {
+        this.ctx.onError(error, 'session.run');
+        return RUN_FAILED;
+      },
+    );
+    const settled = Promise.race([completed, this.gone]);
+    const outcome = await withDeadline(settled, this.ctx.turnTimeoutMs);
+    if (outcome !== TIMED_OUT) return outcome;
+    this.forceInterrupt();
+    // The interrupt normally completes the run at once; if even that hangs, answer anyway.
+    await withDeadline(settled, TIMEOUT_GRACE_MS);
+    return TURN_TIMEOUT;
   }
 
   private sendResult(result: voice.testing.RunResult): void {

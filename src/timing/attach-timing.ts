@@ -21,6 +21,11 @@ export interface AttachOptions extends Omit<StreamingTextOutputOptions, 'nextInC
   speechRate?: number;
   /** @internal The time source for spoken pacing (tests). */
   clock?: Clock;
+  /**
+   * Also deliver the session's tool steps (`tool_call`, `tool_output` events) to the generated
+   * output's readers, in order between the generations. Default false: text events only.
+   */
+  toolSteps?: boolean;
 }
 
 export type Create = (options: StreamingTextOutputOptions) => StreamingTextOutput;
@@ -31,7 +36,16 @@ export function attachWithTiming(
   options: AttachOptions,
   create: Create,
 ): StreamingTextOutput {
-  const { timing = 'generated', speechRate, clock = systemClock, ...outputOptions } = options;
+  const {
+    timing = 'generated',
+    speechRate,
+    clock = systemClock,
+    toolSteps = false,
+    ...outputOptions
+  } = options;
+  if (typeof toolSteps !== 'boolean') {
+    throw new TypeError(`StreamingTextOutput: toolSteps must be a boolean, got ${String(toolSteps)}`);
+  }
   if (!TIMINGS.includes(timing)) {
     throw new TypeError(
       `StreamingTextOutput.attach: timing must be 'generated', 'spoken' or 'both', got ${JSON.stringify(timing)}`,
@@ -49,6 +63,19 @@ export function attachWithTiming(
   // The spoken output is fed only by the pacer, never by the framework: nothing chains after it.
   const spoken = timing === 'generated' ? undefined : create(outputOptions);
   const pacer = spoken === undefined ? undefined : new SpokenPacer(spoken, { clock, speechRate });
+  if (toolSteps) {
+    if (generated === undefined) {
+      throw new TypeError(
+        "StreamingTextOutput.attach: toolSteps needs the generated text (timing 'generated' or 'both'), got timing 'spoken'",
+      );
+    }
+    if (session.on === undefined || session.off === undefined) {
+      throw new TypeError(
+        'StreamingTextOutput.attach: toolSteps needs an AgentSession (its speech_created event)',
+      );
+    }
+    generated.watchToolSteps(session as Required<SpokenSession>);
+  }
   if (generated !== undefined) {
     markOurs(generated);
     attachInFront(session, generated);
