@@ -57,5 +57,5 @@ export function playTurn(
     message,
     undefined,
   );
-  return { interrupt: () => turn.interrupt(), done: turn.play() };
+  return { interrupt: () => turn.interrupt(), done: turn.answer() };
 }
