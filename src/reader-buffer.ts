@@ -9,7 +9,7 @@ export interface ReaderBuffer {
   readonly length: number;
   /**
    * Asks for room for one more delta before it is produced. `undefined` means go ahead; a promise
-   * means wait for it (block); a throw means refuse (error). Has no side effect, so the output can
+   * means wait for it (block); a throw fails this reader alone (error). Has no side effect, so the output can
    * ask every reader before it changes any state.
    */
   reserve(): Promise<void> | undefined;
@@ -251,7 +251,7 @@ class BlockingBuffer extends PlainBuffer implements ReaderBuffer {
   }
 }
 
-/** `captureText` rejects once this reader is `bufferSize` events behind. */
+/** This reader fails (its loop throws `BufferOverflowError`) once it is `bufferSize` events behind. */
 class FailingBuffer extends PlainBuffer implements ReaderBuffer {
   reserve(): undefined {
     if (this.events.length >= this.bufferSize) throw new BufferOverflowError(this.bufferSize);

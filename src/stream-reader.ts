@@ -148,15 +148,22 @@ export class StreamReader implements AsyncIterableIterator<StreamEvent> {
     if (this.untilComplete && event.type === 'text_complete') this.finish();
   }
 
-  private abort(): void {
+  /**
+   * @internal The output gives up on this reader (overflow 'error'): it is released at once, like
+   * an abort, and its loop ends with `error`.
+   */
+  fail(error: Error): void {
     if (this.state === 'done') return;
-    const error = abortError(this.signal!);
     const reject = this.rejectWaiter;
     this.waiter = undefined;
     this.rejectWaiter = undefined;
     this.finish();
     if (reject !== undefined) reject(error);
     else this.pendingAbort = error;
+  }
+
+  private abort(): void {
+    this.fail(abortError(this.signal!));
   }
 
   /** Stops receiving, hands unread events back to the source, wakes everyone waiting on us. */

@@ -7,6 +7,7 @@ import type {
   ToolStepEvent,
 } from './events.js';
 import { flatten, RopeBudget } from './flatten.js';
+import { OptionChecks } from './option-checks.js';
 import { createBacklogBuffer, createReaderBuffer, type ReaderBuffer } from './reader-buffer.js';
 import { type SessionWithSpeech, watchToolSteps } from './run-steps.js';
 import { type ReaderSource, StreamReader } from './stream-reader.js';
@@ -18,7 +19,7 @@ export interface StreamingTextOutputOptions {
   nextInChain?: TextOutput | undefined;
   /** Events held per reader before the overflow policy applies. Default 1024. */
   bufferSize?: number;
-  /** What a full reader does to `captureText`. Default 'coalesce'. */
+  /** What happens when a reader is `bufferSize` events behind. Default 'coalesce'. */
   overflow?: OverflowPolicy;
   /**
    * Events kept for the next `stream()` reader while none is active (default `bufferSize`).
@@ -37,6 +38,21 @@ export type SessionWithOutput = Pick<voice.AgentSession, 'output'>;
 export const DEFAULT_BUFFER_SIZE = 1024;
 
 const RESOLVED: Promise<void> = Promise.resolve();
+
+const check = new OptionChecks('StreamingTextOutput');
+
+function checkNextInChain(value: unknown): TextOutput | undefined {
+  if (value === undefined || value === null) return undefined;
+  const next = value as Partial<TextOutput>;
+  if (
+    typeof next !== 'object' ||
+    typeof next.captureText !== 'function' ||
+    typeof next.flush !== 'function'
+  ) {
+    throw check.typeError('nextInChain', 'a TextOutput (with captureText and flush)', value);
+  }
+  return value as TextOutput;
+}
 
 /**
  * A `TextOutput` that turns the framework's `captureText`/`flush` calls into typed events, read
@@ -68,21 +84,17 @@ export class StreamingTextOutput extends TextOutputBase implements ReaderSource 
   private stopWatchingSteps: (() => void) | undefined;
 
   constructor(options: StreamingTextOutputOptions = {}) {
-    super(options.nextInChain);
-    const bufferSize = options.bufferSize ?? DEFAULT_BUFFER_SIZE;
-    if (!Number.isInteger(bufferSize) || bufferSize < 1) {
-      throw new RangeError(`StreamingTextOutput: bufferSize must be a whole number >= 1, got ${bufferSize}`);
-    }
+    super(checkNextInChain(options?.nextInChain));
+    const o = (options ?? {}) as Record<string, unknown>;
+    const bufferSize = check.integer('bufferSize', o.bufferSize, DEFAULT_BUFFER_SIZE, 1);
     this.bufferSize = bufferSize;
-    this.overflow = options.overflow ?? 'coalesce';
-    // Validates the policy now rather than at the first reader.
-    createReaderBuffer(this.overflow, 1);
-    const backlogSize = options.backlogSize ?? bufferSize;
-    if (!Number.isInteger(backlogSize) || backlogSize < 0) {
-      throw new RangeError(
-        `StreamingTextOutput: backlogSize must be a whole number >= 0, got ${backlogSize}`,
-      );
-    }
+    this.overflow = check.oneOf<OverflowPolicy>(
+      'overflow',
+      o.overflow,
+      ['coalesce', 'block', 'error'],
+      'coalesce',
+    );
+    const backlogSize = check.integer('backlogSize', o.backlogSize, bufferSize, 0);
     this.backlog = backlogSize === 0 ? undefined : createBacklogBuffer(backlogSize);
   }
 
@@ -158,13 +170,7 @@ export class StreamingTextOutput extends TextOutputBase implements ReaderSource 
 
   captureText(text: string | TimedString): Promise<void> {
     if (!this.closed) {
-      // Throws synchronously for overflow 'error'; turned into a rejection, as from an async method.
-      let waits: Promise<unknown> | undefined;
-      try {
-        waits = this.reserveRoom();
-      } catch (error) {
-        return Promise.reject(error);
-      }
+      const waits = this.reserveRoom();
       if (waits !== undefined) return this.captureAfter(waits, text);
       this.emitDelta(text);
     }
@@ -261,11 +267,22 @@ export class StreamingTextOutput extends TextOutputBase implements ReaderSource 
     if (this.nextInChain !== undefined) await this.nextInChain.captureText(text);
   }
 
-  /** Asks every reader for room first, so a refusal (overflow 'error') changes nothing. */
+  /**
+   * Asks every reader for room before the chunk is produced. A reader that refuses (overflow
+   * 'error') is failed on its own: its loop ends with `BufferOverflowError` and it gets nothing
+   * more. `captureText` itself never rejects for it: the framework runs it in a task nobody awaits,
+   * where a rejection would take the process down.
+   */
   private reserveRoom(): Promise<unknown> | undefined {
     let waits: Promise<void>[] | undefined;
     for (const reader of this.readers) {
-      const wait = reader.reserve();
+      let wait: Promise<void> | undefined;
+      try {
+        wait = reader.reserve();
+      } catch (error) {
+        reader.fail(error instanceof Error ? error : new Error(String(error)));
+        continue;
+      }
       if (wait === undefined) continue;
       waits ??= [];
       waits.push(wait);

@@ -8,7 +8,9 @@ import { runWorkers } from '../server/cluster.js';
 import { chooseLLM } from './llm-choice.js';
 import { startDemo } from './start.js';
 
-initializeLogger({ pretty: false, level: 'warn' });
+// Errors only: at 'warn' the framework prints "skipping user input, speech scheduling is paused" each time
+// a browser leaves (closing a text-only session commits an empty user turn while scheduling is paused).
+initializeLogger({ pretty: false, level: 'error' });
 
 const llm = chooseLLM();
 const options = {
@@ -17,19 +19,40 @@ const options = {
   createLLM: llm.create,
 };
 const workers = Number(process.env.WORKERS ?? 1);
-if (workers > 1) {
-  const start = async () => {
+try {
+  if (workers > 1) {
+    const start = async () => {
+      const demo = await startDemo(options);
+      return { port: demo.server.port, close: demo.close };
+    };
+    const pool = await runWorkers({ workers, start });
+    if (pool.isPrimary) {
+      console.log(`Workers:    ${workers} processes on one port (pids ${pool.pids.join(', ')})`);
+      announce(`http://localhost:${pool.port}/`, `ws://${options.host}:${pool.port}/ws`, pool.close);
+    }
+  } else {
     const demo = await startDemo(options);
-    return { port: demo.server.port, close: demo.close };
-  };
-  const pool = await runWorkers({ workers, start });
-  if (pool.isPrimary) {
-    console.log(`Workers:    ${workers} processes on one port (pids ${pool.pids.join(', ')})`);
-    announce(`http://localhost:${pool.port}/`, `ws://${options.host}:${pool.port}/ws`, pool.close);
+    announce(demo.pageUrl, demo.server.url, demo.close);
   }
-} else {
-  const demo = await startDemo(options);
-  announce(demo.pageUrl, demo.server.url, demo.close);
+} catch (error) {
+  failToStart(error as NodeJS.ErrnoException);
+}
+
+/** One line that says what to change, not a stack trace. */
+function failToStart(error: NodeJS.ErrnoException): never {
+  const { port, host } = options;
+  if (error?.code === 'EADDRINUSE') {
+    console.error(
+      `Port ${port} on ${host} is already in use: set PORT to a free one, e.g. PORT=8766 npm run demo`,
+    );
+  } else if (error?.code === 'EACCES') {
+    console.error(
+      `Not allowed to listen on port ${port}: set PORT to a port above 1024, e.g. PORT=8766 npm run demo`,
+    );
+  } else {
+    console.error(`The demo could not start: ${error?.message ?? error}`);
+  }
+  process.exit(1);
 }
 
 function announce(pageUrl: string, socketUrl: string, close: () => Promise<void>) {

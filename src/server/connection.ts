@@ -1,6 +1,6 @@
 import { voice } from '@livekit/agents';
 import type { RawData, WebSocket } from 'ws';
-import { type ErrorCode, errorFrame, parseClientFrame } from '../protocol.js';
+import { type ClientFrame, type ErrorCode, errorFrame, type Parsed, parseClientFrame } from '../protocol.js';
 import type { StreamReader } from '../stream-reader.js';
 import { StreamingTextOutput } from '../streaming-text-output.js';
 import { EventFramer } from './event-frames.js';
@@ -96,15 +96,17 @@ export class Connection {
 
   private receive(data: RawData, isBinary: boolean): void {
     if (this.closing) return;
+    // Parsed before the rate limit, so a refused message still gets its id echoed: every message
+    // that carries an id gets exactly one terminal frame with it (an `ask()` never hangs).
+    const parsed = isBinary ? undefined : parseClientFrame(data.toString());
     if (this.limiter && !this.limiter.tryTake()) {
-      this.sendError('rate_limited');
+      this.sendError('rate_limited', parsed === undefined ? undefined : idOf(parsed));
       return;
     }
-    if (isBinary) {
+    if (parsed === undefined) {
       this.sendError('binary_frame');
       return;
     }
-    const parsed = parseClientFrame(data.toString());
     if (!parsed.ok) {
       this.sendError(parsed.code, parsed.id);
       return;
@@ -183,4 +185,9 @@ export class Connection {
       this.hooks.sessionClosed();
     }
   }
+}
+
+function idOf(parsed: Parsed<ClientFrame>): string | undefined {
+  if (!parsed.ok) return parsed.id;
+  return parsed.frame.type === 'message' ? parsed.frame.id : undefined;
 }

@@ -7,6 +7,7 @@ import { Connection } from './connection.js';
 import { ensureFrameworkLogger } from './framework-logger.js';
 import { startHeartbeat } from './heartbeat.js';
 import { resolveOptions, type StreamingServerOptions } from './options.js';
+import { errorReporter } from './report-error.js';
 import { checkUpgrade, refuseUpgrade } from './upgrade-guard.js';
 
 export type {
@@ -43,64 +44,113 @@ export interface StreamingServer {
 /** How long a client gets to answer our close frame before its socket is cut. */
 const CLOSE_HANDSHAKE_MS = 2_000;
 
+const SERVICE_UNAVAILABLE = [503, 'Service Unavailable'] as const;
+
 export async function createStreamingServer(userOptions: StreamingServerOptions): Promise<StreamingServer> {
-  const options = resolveOptions(userOptions);
+  const resolved = resolveOptions(userOptions);
+  const options = { ...resolved, onError: errorReporter(resolved.onError) };
   ensureFrameworkLogger();
   const ownsServer = options.server === undefined;
   const httpServer =
     options.server ??
-    createServer((_request, response) => {
-      response.writeHead(426, { 'Content-Type': 'text/plain' }).end('Upgrade Required');
-    });
+    createServer(
+      // Sockets that never finish a request are closed: Node checks these every
+      // `connectionsCheckingInterval`, so it is kept well under the shorter of the two.
+      {
+        headersTimeout: options.headersTimeoutMs,
+        requestTimeout: Math.max(options.requestTimeoutMs, options.headersTimeoutMs),
+        connectionsCheckingInterval: Math.max(50, Math.min(1_000, Math.floor(options.headersTimeoutMs / 4))),
+      },
+      (_request, response) => {
+        response.writeHead(426, { 'Content-Type': 'text/plain' }).end('Upgrade Required');
+      },
+    );
   const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxPayload });
   const connections = new Set<Connection>();
+  /** Upgrades waiting in `authenticate`: refused at once by `close()`. */
+  const pending = new Set<Duplex>();
+  /**
+   * Slots taken against `maxConnections`: upgrades in progress (in `authenticate`) and open sockets.
+   * A slot is freed when its socket closes, not when its session has finished closing.
+   */
+  let slots = 0;
   let sessions = 0;
   let nextConnectionId = 1;
   let closing: Promise<void> | undefined;
   const path = options.path ?? (ownsServer ? undefined : '/');
 
-  const onUpgrade = async (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+  const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer) => {
     if (path !== undefined && new URL(request.url ?? '/', 'http://x').pathname !== path) {
-      // On a server we share, another handler may own this path.
-      if (ownsServer) refuseUpgrade(socket, 404, 'Not Found');
+      // On a server we share, another `upgrade` listener may own this path; if none does, nobody
+      // would ever answer (ws itself answers 400 here).
+      if (ownsServer || httpServer.listenerCount('upgrade') === 1) refuseUpgrade(socket, 404, 'Not Found');
       return;
     }
     socket.on('error', () => undefined);
-    if (closing) return refuseUpgrade(socket, 503, 'Service Unavailable');
-    if (connections.size >= options.maxConnections) return refuseUpgrade(socket, 503, 'Service Unavailable');
-    const verdict = await checkUpgrade(request, options);
-    if (!verdict.ok) return refuseUpgrade(socket, verdict.status, verdict.reason);
-    if (closing || socket.destroyed) return refuseUpgrade(socket, 503, 'Service Unavailable');
-    wss.handleUpgrade(request, socket, head, (ws) => {
-      const connection = new Connection(
-        ws,
-        { request, auth: verdict.auth, connectionId: nextConnectionId++ },
-        options,
-        { sessionOpened: () => sessions++, sessionClosed: () => sessions-- },
-      );
-      connections.add(connection);
-      void connection.closed.then(() => connections.delete(connection));
+    if (closing) return refuseUpgrade(socket, ...SERVICE_UNAVAILABLE);
+    if (slots >= options.maxConnections) return refuseUpgrade(socket, ...SERVICE_UNAVAILABLE);
+    slots++;
+    let slotHeld = true;
+    const freeSlot = () => {
+      if (slotHeld) slots--;
+      slotHeld = false;
+    };
+    pending.add(socket);
+    void checkUpgrade(request, options).then((verdict) => {
+      pending.delete(socket);
+      if (!verdict.ok) {
+        freeSlot();
+        return refuseUpgrade(socket, verdict.status, verdict.reason);
+      }
+      if (closing || socket.destroyed) {
+        freeSlot();
+        return refuseUpgrade(socket, ...SERVICE_UNAVAILABLE);
+      }
+      wss.handleUpgrade(request, socket, head, (ws) => {
+        ws.once('close', freeSlot);
+        const connection = new Connection(
+          ws,
+          { request, auth: verdict.auth, connectionId: nextConnectionId++ },
+          options,
+          { sessionOpened: () => sessions++, sessionClosed: () => sessions-- },
+        );
+        connections.add(connection);
+        void connection.closed.then(() => connections.delete(connection));
+      });
+      // ws answers a bad handshake (wrong version, missing key) itself and destroys the socket.
+      if (socket.destroyed) freeSlot();
     });
   };
   httpServer.on('upgrade', onUpgrade);
   const stopHeartbeat = startHeartbeat(connections, options.heartbeatIntervalMs);
 
   if (ownsServer) {
-    await new Promise<void>((resolve, reject) => {
-      httpServer.once('error', reject);
-      httpServer.listen(options.port ?? 0, options.host, () => {
-        httpServer.off('error', reject);
-        resolve();
+    try {
+      await new Promise<void>((resolve, reject) => {
+        httpServer.once('error', reject);
+        httpServer.listen(options.port, options.host, () => {
+          httpServer.off('error', reject);
+          resolve();
+        });
       });
-    });
+    } catch (error) {
+      stopHeartbeat();
+      throw error;
+    }
   }
-  const address = httpServer.address() as AddressInfo | null;
-  if (address === null) throw new Error('createStreamingServer: the HTTP server is not listening');
+  const address = httpServer.address() as AddressInfo | string | null;
+  if (address === null || typeof address === 'string') {
+    stopHeartbeat();
+    httpServer.off('upgrade', onUpgrade);
+    throw new TypeError('createStreamingServer: option `server` must listen on a TCP port');
+  }
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
 
   async function close(): Promise<void> {
     stopHeartbeat();
-    httpServer.off('upgrade', onUpgrade);
+    // Upgrades still in `authenticate` are refused now; it may never return.
+    for (const socket of pending) refuseUpgrade(socket, ...SERVICE_UNAVAILABLE);
+    pending.clear();
     const all = [...connections];
     for (const connection of all) {
       connection.socket.close(CLOSE_CODES.goingAway, 'server shutting down');
@@ -112,6 +162,8 @@ export async function createStreamingServer(userOptions: StreamingServerOptions)
       httpServer.closeAllConnections?.();
       await new Promise<void>((resolve) => httpServer.close(() => resolve()));
     }
+    // Until now a reconnect got 503 from us (the documented answer during shutdown).
+    httpServer.off('upgrade', onUpgrade);
   }
 
   return {

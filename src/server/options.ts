@@ -1,5 +1,6 @@
 import type { Server as HttpServer, IncomingMessage } from 'node:http';
 import type { llm, voice } from '@livekit/agents';
+import { OptionChecks } from '../option-checks.js';
 
 /** What the factories learn about the connection they build for. */
 export interface ConnectionContext {
@@ -44,6 +45,18 @@ export interface StreamingServerOptions {
   authenticate?: (request: IncomingMessage) => Awaitable<boolean | object>;
   /** Client frames allowed per connection: a burst, refilled at `perSecond`. `false` disables. */
   rateLimit?: { burst: number; perSecond: number } | false;
+  /**
+   * How long `authenticate` may take; past it the upgrade is refused with HTTP 503 and the socket
+   * closed. Default 5 s.
+   */
+  authenticateTimeoutMs?: number;
+  /**
+   * On a server this package creates (no `server` option): how long a client may take to send
+   * complete request headers / a complete request before its socket is closed (Node's
+   * `headersTimeout` / `requestTimeout`). Defaults 10 s / 30 s.
+   */
+  headersTimeoutMs?: number;
+  requestTimeoutMs?: number;
   /** Ping interval; a peer that misses one pong is terminated. 0 disables. Default 30 s. */
   heartbeatIntervalMs?: number;
   /** A turn that takes longer is interrupted and answered with `turn_timeout`. Default 120 s. */
@@ -74,32 +87,95 @@ export type ResolvedOptions = Required<
     'server' | 'path' | 'createLLM' | 'sessionOptions' | 'allowedOrigins' | 'authenticate' | 'port'
   >;
 
+const check = new OptionChecks('createStreamingServer');
+
+/**
+ * Every option checked and defaulted at construction: a bad one throws here (TypeError for a wrong
+ * type or a missing required option, RangeError out of range), never at the first connection.
+ */
 export function resolveOptions(options: StreamingServerOptions): ResolvedOptions {
-  if (typeof options?.createAgent !== 'function') {
-    throw new TypeError('createStreamingServer: `createAgent` must be a function returning a voice.Agent');
+  if (options === null || typeof options !== 'object') {
+    throw new TypeError(`createStreamingServer: options must be an object; received ${String(options)}`);
   }
-  const positive = (name: string, value: number, min = 1) => {
-    if (!Number.isFinite(value) || value < min) {
-      throw new RangeError(`createStreamingServer: \`${name}\` must be a number >= ${min}, got ${value}`);
-    }
-    return value;
-  };
-  const accumulated = options.sendAccumulated ?? true;
-  if (typeof accumulated === 'number') positive('sendAccumulated', accumulated);
+  const o = options as unknown as Record<string, unknown>;
+  check.fn('createAgent', o.createAgent, true);
+  check.fn('createLLM', o.createLLM);
+  check.fn('sessionOptions', o.sessionOptions);
+  check.fn('authenticate', o.authenticate);
+  check.fn('onError', o.onError);
+  check.string('host', o.host);
+  check.string('readyMessage', o.readyMessage);
+  if (o.server !== undefined) checkServer(o.server);
+  const path = check.string('path', o.path);
+  if (path !== undefined && !path.startsWith('/'))
+    throw check.rangeError('path', "a path starting with '/'", path);
+  checkOrigins(o.allowedOrigins);
   return {
     ...options,
+    port: check.integer('port', o.port, 0, 0, 65_535),
     host: options.host ?? '127.0.0.1',
-    maxPayload: positive('maxPayload', options.maxPayload ?? 64 * 1024),
-    maxQueuedMessages: positive('maxQueuedMessages', options.maxQueuedMessages ?? 8, 0),
-    maxConnections: positive('maxConnections', options.maxConnections ?? 1000),
-    rateLimit: options.rateLimit ?? { burst: 20, perSecond: 10 },
-    heartbeatIntervalMs: positive('heartbeatIntervalMs', options.heartbeatIntervalMs ?? 30_000, 0),
-    turnTimeoutMs: positive('turnTimeoutMs', options.turnTimeoutMs ?? 120_000),
-    sendAccumulated: accumulated,
-    highWaterMark: positive('highWaterMark', options.highWaterMark ?? 64 * 1024),
-    bufferSize: positive('bufferSize', options.bufferSize ?? 1024),
+    maxPayload: check.integer('maxPayload', o.maxPayload, 64 * 1024, 1),
+    maxQueuedMessages: check.integer('maxQueuedMessages', o.maxQueuedMessages, 8, 0),
+    maxConnections: check.integer('maxConnections', o.maxConnections, 1000, 1),
+    authenticateTimeoutMs: check.milliseconds('authenticateTimeoutMs', o.authenticateTimeoutMs, 5_000),
+    headersTimeoutMs: check.milliseconds('headersTimeoutMs', o.headersTimeoutMs, 10_000),
+    requestTimeoutMs: check.milliseconds('requestTimeoutMs', o.requestTimeoutMs, 30_000),
+    rateLimit: checkRateLimit(o.rateLimit),
+    heartbeatIntervalMs: check.milliseconds('heartbeatIntervalMs', o.heartbeatIntervalMs, 30_000, 0),
+    turnTimeoutMs: check.milliseconds('turnTimeoutMs', o.turnTimeoutMs, 120_000),
+    sendAccumulated: checkSendAccumulated(o.sendAccumulated),
+    highWaterMark: check.integer('highWaterMark', o.highWaterMark, 64 * 1024, 1),
+    bufferSize: check.integer('bufferSize', o.bufferSize, 1024, 1),
     readyMessage: options.readyMessage ?? 'Agent ready',
     onError:
       options.onError ?? ((error, where) => console.error(`[livekit-streaming-text] ${where}:`, error)),
   };
+}
+
+function checkServer(value: unknown): void {
+  const server = value as Partial<HttpServer> | null;
+  if (
+    server === null ||
+    typeof server !== 'object' ||
+    typeof server.address !== 'function' ||
+    typeof server.on !== 'function'
+  ) {
+    throw check.typeError('server', 'an http.Server', value);
+  }
+  if (server.listening !== true) {
+    throw check.typeError(
+      'server',
+      'an http.Server that is listening (await its listen() first)',
+      'a server that is not listening',
+    );
+  }
+}
+
+function checkOrigins(value: unknown): void {
+  if (value === undefined || typeof value === 'function') return;
+  if (!Array.isArray(value) || !value.every((v) => typeof v === 'string')) {
+    throw check.typeError('allowedOrigins', 'an array of origin strings or a function', value);
+  }
+}
+
+function checkRateLimit(value: unknown): ResolvedOptions['rateLimit'] {
+  if (value === undefined) return { burst: 20, perSecond: 10 };
+  if (value === false) return false;
+  if (value === null || typeof value !== 'object') {
+    throw check.typeError('rateLimit', 'false or { burst, perSecond }', value);
+  }
+  const { burst, perSecond } = value as Record<string, unknown>;
+  if (burst === undefined) throw check.typeError('rateLimit.burst', 'a whole number >= 1', burst);
+  return {
+    burst: check.integer('rateLimit.burst', burst, 0, 1),
+    perSecond: check.positive('rateLimit.perSecond', perSecond),
+  };
+}
+
+function checkSendAccumulated(value: unknown): boolean | number {
+  if (value === undefined) return true;
+  if (typeof value === 'boolean') return value;
+  if (typeof value !== 'number')
+    throw check.typeError('sendAccumulated', 'a boolean or a whole number >= 1', value);
+  return check.integer('sendAccumulated', value, 1, 1);
 }

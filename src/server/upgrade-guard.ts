@@ -9,13 +9,41 @@ export async function checkUpgrade(request: IncomingMessage, options: ResolvedOp
   const allowed = options.allowedOrigins;
   if (allowed !== undefined) {
     const origin = request.headers.origin;
-    const ok =
-      typeof allowed === 'function' ? allowed(origin) : origin !== undefined && allowed.includes(origin);
+    let ok = false;
+    try {
+      ok =
+        typeof allowed === 'function'
+          ? Boolean(allowed(origin))
+          : origin !== undefined && allowed.includes(origin);
+    } catch (error) {
+      options.onError(error, 'allowedOrigins');
+    }
     if (!ok) return { ok: false, status: 403, reason: 'Forbidden' };
   }
   if (options.authenticate === undefined) return { ok: true, auth: undefined };
+  let timer: NodeJS.Timeout | undefined;
+  // An `authenticate` that never settles must not hold the socket (or `close()`) forever.
+  const timedOut = new Promise<Verdict>((resolve) => {
+    timer = setTimeout(() => {
+      options.onError(
+        new Error(
+          `authenticate did not answer within ${options.authenticateTimeoutMs} ms (authenticateTimeoutMs)`,
+        ),
+        'authenticate',
+      );
+      resolve({ ok: false, status: 503, reason: 'Service Unavailable' });
+    }, options.authenticateTimeoutMs);
+  });
   try {
-    const auth = await options.authenticate(request);
+    return await Promise.race([authenticate(request, options), timedOut]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function authenticate(request: IncomingMessage, options: ResolvedOptions): Promise<Verdict> {
+  try {
+    const auth = await options.authenticate!(request);
     if (auth === false) return { ok: false, status: 401, reason: 'Unauthorized' };
     return { ok: true, auth: auth === true ? undefined : auth };
   } catch (error) {
