@@ -89,23 +89,37 @@ describe('overflow policies', () => {
     await producing;
   });
 
-  it('error: captureText rejects with an error naming the options, and changes nothing', async () => {
+  it('error: the reader that falls bufferSize behind fails with an error naming the options; the rest go on', async () => {
     const out = new StreamingTextOutput({ bufferSize: 3, overflow: 'error' });
-    const reader = out.subscribe();
-    for (const c of ['a', 'b', 'c']) await out.captureText(c);
-    const failure = out.captureText('d');
-    await expect(failure).rejects.toBeInstanceOf(BufferOverflowError);
-    await expect(failure).rejects.toThrow(/bufferSize.*overflow/);
-    expect(out.accumulatedText).toBe('abc');
+    const behind = out.subscribe();
+    const keepingUp = out.subscribe();
+    const got: string[] = [];
+    for (const c of ['a', 'b', 'c', 'd', 'e']) {
+      await out.captureText(c); // never rejects: the framework does not await it anywhere safe
+      const event = keepingUp.tryNext();
+      if (event?.type === 'text_delta') got.push(event.delta);
+    }
+    expect(got).toEqual(['a', 'b', 'c', 'd', 'e']);
+    expect(out.accumulatedText).toBe('abcde');
+    await expect(behind.next()).rejects.toBeInstanceOf(BufferOverflowError);
     out.flush();
     out.close();
-    const events = await collect(reader);
-    expect(events.at(-1)).toEqual({ type: 'text_complete', text: 'abc', generation: 1 });
+    await expect(collect(out.subscribe())).resolves.toEqual([]);
+    const overflow = out.subscribe();
+    expect(overflow.done).toBe(true);
+  });
+
+  it('error: a reader failed by overflow has a message that names bufferSize and overflow', async () => {
+    const out = new StreamingTextOutput({ bufferSize: 1, overflow: 'error' });
+    const behind = out.subscribe();
+    await out.captureText('a');
+    await out.captureText('b');
+    await expect(collect(behind)).rejects.toThrow(/bufferSize.*overflow/);
   });
 
   it('rejects a bad bufferSize or policy at construction', () => {
     expect(() => new StreamingTextOutput({ bufferSize: 0 })).toThrow(RangeError);
-    expect(() => new StreamingTextOutput({ overflow: 'drop' as 'block' })).toThrow(/overflow policy/);
+    expect(() => new StreamingTextOutput({ overflow: 'drop' as 'block' })).toThrow(/`overflow`/);
   });
 });
 
