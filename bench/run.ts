@@ -15,6 +15,7 @@ import { initializeLogger } from '@livekit/agents';
 import { machine, printTable, type Report, type Row, writeReport } from './report.js';
 import { coreLatency, coreThroughput } from './scenarios/core.js';
 import { fanout, slowClientAmongFast } from './scenarios/fanout.js';
+import { longReply } from './scenarios/long-reply.js';
 import { memoryStalledReader } from './scenarios/memory.js';
 import { sessionOverhead } from './scenarios/session.js';
 import { websocketOneClient } from './scenarios/websocket.js';
@@ -66,6 +67,9 @@ await step('websocket', () => websocketOneClient(size.ws, 10_000, rounds));
 await step('fan-out', () => fanout(size.fanout, size.fanoutChunks));
 await step('slow client', () => slowClientAmongFast(size.fast, size.slowChunks, smoke ? 1 : 3));
 await step('wire bytes', async () => wireBytes(smoke ? 1_000 : 20_000));
+// Issue 9 item 3; full size only (four server processes; minutes with the old default's cap).
+if (!smoke)
+  await step('long reply', () => longReply(Number(process.env.BENCH_LONG_CHUNKS ?? 100_000), 8, 60_000));
 console.log(`total ${((performance.now() - started) / 1000).toFixed(0)} s`);
 
 const report: Report = { machine: machine(), size: smoke ? 'smoke' : 'full', rounds, rows };

@@ -4,10 +4,12 @@ import { DemoLLM } from '../src/demo/index.js';
 import type { ServerFrame } from '../src/protocol.js';
 import { waitFor } from './helpers/await.js';
 import { FailingLLM } from './helpers/failing-llm.js';
+import { ScriptedChunkLLM } from './helpers/scripted-llm.js';
 import { startServer } from './helpers/server.js';
 import { TestClient, textOfTurn } from './helpers/ws-client.js';
 
 const HELLO = 'Hello there! How can I help you today?';
+const longReplyLLM = () => new ScriptedChunkLLM(() => new Array<string>(20_000).fill('word '));
 
 function expectWellFormedTurn(frames: ServerFrame[]) {
   const last = frames.at(-1)!;
@@ -177,9 +179,9 @@ describe('bad input', () => {
 
 describe('clients that go away', () => {
   it('a client that disconnects mid-stream releases its session', async () => {
-    const server = await startServer({
-      script: [{ input: 'long', content: 'word '.repeat(20000), duration: 3000 }],
-    });
+    // A model that yields between chunks as a network stream does (FakeLLM queues the whole reply
+    // in one microtask run, so under load the first delta can take longer than the wait).
+    const server = await startServer({ createLLM: longReplyLLM });
     const client = await TestClient.connect(server.url);
     client.ask('long');
     await client.waitFor((f) => f.type === 'delta');
@@ -188,9 +190,7 @@ describe('clients that go away', () => {
   });
 
   it('server.close() closes live clients with 1001 and every session', async () => {
-    const server = await startServer({
-      script: [{ input: 'long', content: 'word '.repeat(20000), duration: 3000 }],
-    });
+    const server = await startServer({ createLLM: longReplyLLM });
     const clients = await Promise.all([1, 2, 3].map(() => TestClient.connect(server.url)));
     for (const c of clients) c.ask('long');
     await Promise.all(clients.map((c) => c.waitFor((f) => f.type === 'delta')));

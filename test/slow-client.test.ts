@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { startServer } from './helpers/server.js';
 import { TestClient, textOfTurn } from './helpers/ws-client.js';
 
-describe('a client that stops reading', () => {
+describe('a client that stops reading', { timeout: 120_000 }, () => {
   it('gets every character once it resumes, in far fewer frames, while server memory stays bounded', async () => {
     // 33,334 chunks; with `accumulated` on every frame that would be ~1.7 GB queued for this client.
     const reply = 'word '.repeat(20_000);
@@ -46,7 +46,8 @@ describe('a client that stops reading', () => {
     const fast = await TestClient.connect(server.url);
     slow.socket.pause();
     slow.ask('long');
-    const frames = await fast.turn('long');
+    // FakeLLM pushes the 33,334 chunks in one go; under load a turn of them takes a while.
+    const frames = await fast.turn('long', 60_000);
     expect(textOfTurn(frames)).toBe(reply);
     expect(slow.frames.some((f) => f.type === 'result')).toBe(false);
     slow.socket.resume();

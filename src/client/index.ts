@@ -1,3 +1,4 @@
+import { withoutAccumulated } from '../negotiation.js';
 import {
   type CompleteFrame,
   type DeltaFrame,
@@ -167,7 +168,8 @@ export class StreamingAgentClient {
       };
       let socket: WebSocketLike;
       try {
-        socket = new this.WebSocketClass(this.url, this.options.protocols);
+        // It rebuilds `accumulated` from the deltas: ask the server to leave it off the wire.
+        socket = new this.WebSocketClass(withoutAccumulated(this.url), this.options.protocols);
       } catch (error) {
         fail((error as Error).message);
         return;

@@ -1,5 +1,6 @@
 import { voice } from '@livekit/agents';
 import type { RawData, WebSocket } from 'ws';
+import { clientWantsAccumulated } from '../negotiation.js';
 import { type ClientFrame, type ErrorCode, errorFrame, type Parsed, parseClientFrame } from '../protocol.js';
 import type { StreamReader } from '../stream-reader.js';
 import { StreamingTextOutput } from '../streaming-text-output.js';
@@ -28,6 +29,7 @@ export class Connection {
   alive = true;
   private readonly sender: FrameSender;
   private readonly limiter: RateLimiter | undefined;
+  private readonly sendAccumulated: boolean | number;
   private readonly queue: QueuedMessage[] = [];
   private session: voice.AgentSession | undefined;
   private output: StreamingTextOutput | undefined;
@@ -45,6 +47,8 @@ export class Connection {
     private readonly hooks: ConnectionHooks,
   ) {
     this.sender = new FrameSender(socket, options.highWaterMark);
+    // Our client rebuilds `accumulated` itself and says so when it connects (`?accumulated=0`).
+    this.sendAccumulated = clientWantsAccumulated(context.request.url) ? options.sendAccumulated : false;
     this.limiter = options.rateLimit
       ? new RateLimiter(options.rateLimit.burst, options.rateLimit.perSecond)
       : undefined;
@@ -142,7 +146,7 @@ export class Connection {
           output: this.output!,
           reader: this.reader!,
           sender: this.sender,
-          framer: new EventFramer(this.options.sendAccumulated),
+          framer: new EventFramer(this.sendAccumulated, this.options.accumulatedBudget),
           turnTimeoutMs: this.options.turnTimeoutMs,
           onError: this.options.onError,
         },

@@ -34,6 +34,15 @@ export function startPump({ reader, sender, framer, id, isFinished }: PumpOption
     finish = resolve;
   });
   let state: 'running' | 'idle' | 'draining' | 'ended' = 'running';
+  const send = (frame: Parameters<FrameSender['send']>[0]) => sender.send(frame);
+  // A delta the framer holds back (its `accumulated` budget is spent) goes out by this timer at the
+  // latest, so a model that pauses mid-generation does not leave text unsent.
+  let holdTimer: NodeJS.Timeout | undefined;
+  const releaseHeld = () => {
+    holdTimer = undefined;
+    // A draining pump sets a new timer once it is idle again; an ended one has flushed already.
+    if (state === 'idle') framer.flush(id, send);
+  };
 
   const drive = (): void => {
     state = 'running';
@@ -47,12 +56,17 @@ export function startPump({ reader, sender, framer, id, isFinished }: PumpOption
         }
         const event = reader.tryNext();
         if (event !== undefined) {
-          sender.send(framer.frame(event, id));
+          framer.push(event, id, send);
           continue;
         }
-        if (isFinished() || reader.done) break;
+        if (isFinished() || reader.done) {
+          framer.flush(id, send);
+          break;
+        }
         if (reader.whenReadable(wake)) {
           state = 'idle';
+          const due = framer.pendingDueInMs();
+          if (due !== undefined && holdTimer === undefined) holdTimer = setTimeout(releaseHeld, due);
           return;
         }
       }
@@ -60,6 +74,7 @@ export function startPump({ reader, sender, framer, id, isFinished }: PumpOption
       // Nothing here should throw; if something does, end this pump rather than the caller's call.
     }
     state = 'ended';
+    clearTimeout(holdTimer);
     finish();
   };
   // Only an idle pump is woken: a draining one resumes from `drained()`, a running one is looping.

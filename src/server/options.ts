@@ -1,6 +1,7 @@
 import type { Server as HttpServer, IncomingMessage } from 'node:http';
 import type { llm, voice } from '@livekit/agents';
 import { OptionChecks } from '../option-checks.js';
+import { type AccumulatedBudget, DEFAULT_ACCUMULATED_BUDGET } from './event-frames.js';
 
 /** What the factories learn about the connection they build for. */
 export interface ConnectionContext {
@@ -66,6 +67,14 @@ export interface StreamingServerOptions {
    * frame and the first). It makes the bytes on the wire grow with the square of the reply.
    */
   sendAccumulated?: boolean | number;
+  /**
+   * Limits `accumulated` when it goes on every frame (`sendAccumulated: true`, to a client that did
+   * not ask to go without): per generation, `perChar` characters of it per character of text plus
+   * `extra`; past that, deltas merge into at most one frame per `intervalMs`. `false`: no limit
+   * (one frame per chunk: bytes grow with the square of the reply).
+   * Default `{ perChar: 4, extra: 1 MiB, intervalMs: 100 }`.
+   */
+  accumulatedBudget?: Partial<AccumulatedBudget> | false;
   /** Bytes queued on a socket before the server stops sending and merges deltas. Default 64 KiB. */
   highWaterMark?: number;
   /** Events buffered per connection before deltas are merged. Default 1024. */
@@ -79,10 +88,16 @@ export interface StreamingServerOptions {
 export type ResolvedOptions = Required<
   Omit<
     StreamingServerOptions,
-    'server' | 'path' | 'createLLM' | 'sessionOptions' | 'allowedOrigins' | 'authenticate' | 'port'
+    | 'server'
+    | 'path'
+    | 'createLLM'
+    | 'sessionOptions'
+    | 'allowedOrigins'
+    | 'authenticate'
+    | 'port'
+    | 'accumulatedBudget'
   >
-> &
-  Pick<
+> & { accumulatedBudget: AccumulatedBudget | false } & Pick<
     StreamingServerOptions,
     'server' | 'path' | 'createLLM' | 'sessionOptions' | 'allowedOrigins' | 'authenticate' | 'port'
   >;
@@ -124,6 +139,7 @@ export function resolveOptions(options: StreamingServerOptions): ResolvedOptions
     heartbeatIntervalMs: check.milliseconds('heartbeatIntervalMs', o.heartbeatIntervalMs, 30_000, 0),
     turnTimeoutMs: check.milliseconds('turnTimeoutMs', o.turnTimeoutMs, 120_000),
     sendAccumulated: checkSendAccumulated(o.sendAccumulated),
+    accumulatedBudget: checkBudget(o.accumulatedBudget),
     highWaterMark: check.integer('highWaterMark', o.highWaterMark, 64 * 1024, 1),
     bufferSize: check.integer('bufferSize', o.bufferSize, 1024, 1),
     readyMessage: options.readyMessage ?? 'Agent ready',
@@ -178,4 +194,19 @@ function checkSendAccumulated(value: unknown): boolean | number {
   if (typeof value !== 'number')
     throw check.typeError('sendAccumulated', 'a boolean or a whole number >= 1', value);
   return check.integer('sendAccumulated', value, 1, 1);
+}
+
+function checkBudget(value: unknown): AccumulatedBudget | false {
+  if (value === undefined) return DEFAULT_ACCUMULATED_BUDGET;
+  if (value === false) return false;
+  if (value === null || typeof value !== 'object') {
+    throw check.typeError('accumulatedBudget', 'false or { perChar, extra, intervalMs }', value);
+  }
+  const o = value as Record<string, unknown>;
+  const d = DEFAULT_ACCUMULATED_BUDGET;
+  return {
+    perChar: o.perChar === undefined ? d.perChar : check.positive('accumulatedBudget.perChar', o.perChar),
+    extra: check.integer('accumulatedBudget.extra', o.extra, d.extra, 0),
+    intervalMs: check.milliseconds('accumulatedBudget.intervalMs', o.intervalMs, d.intervalMs),
+  };
 }
