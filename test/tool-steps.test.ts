@@ -188,6 +188,13 @@ describe('StreamingTextOutput with toolSteps', () => {
     );
   });
 
+  it('refuses toolSteps with spoken-only timing, where no generated output exists to carry the steps', () => {
+    const { session } = createSession();
+    expect(() => StreamingTextOutput.attach(session, { toolSteps: true, timing: 'spoken' })).toThrow(
+      TypeError,
+    );
+  });
+
   it('holds a step that arrives mid-generation until that generation completes', async () => {
     const out = new StreamingTextOutput();
     const reader = out.subscribe();
@@ -346,6 +353,18 @@ describe('tool frames on the wire', () => {
     const next = await client.turn('hello');
     expect(kinds(next)).toEqual(['delta 1', 'complete', 'result']);
     expect(client.frames.filter((f) => f.type === 'tool_output')).toEqual([]);
+  });
+});
+
+describe('a client that leaves while a tool runs', () => {
+  it('has its run stopped and its session released', async () => {
+    const { server, gate } = await toolServer();
+    const client = await TestClient.connect(server.url);
+    client.ask('slow');
+    await client.waitFor((f) => f.type === 'tool_call');
+    await waitFor(() => gate.started === 1, 'the tool to start');
+    client.socket.terminate();
+    await waitFor(() => server.activeSessions === 0, 'the session to close');
   });
 });
 

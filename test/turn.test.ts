@@ -1,8 +1,15 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { voice } from '@livekit/agents';
 import { describe, expect, it } from 'vitest';
+import type { ServerFrame } from '../src/protocol.js';
+import { EventFramer } from '../src/server/event-frames.js';
+import type { FrameSender } from '../src/server/frame-sender.js';
+import { Turn } from '../src/server/turn.js';
 import { StreamingTextOutput } from '../src/streaming-text-output.js';
+import { TextOutputBase, type TimedString } from '../src/text-output.js';
 import { ScriptedChunkLLM, TestLLM } from './helpers/scripted-llm.js';
 import { startServer } from './helpers/server.js';
+import { createAgent } from './helpers/session.js';
 import { TestClient, textOfTurn } from './helpers/ws-client.js';
 
 describe('StreamingTextOutput.whenIdle()', () => {
@@ -89,5 +96,93 @@ describe('the turn boundary', () => {
     expect(frames.at(-1)).toMatchObject({
       events: [{ type: 'message', role: 'assistant', content: chunks.join('') }],
     });
+  });
+});
+
+/** A text sink after ours whose `captureText` a test can hold, as a slow transcription sink would. */
+class HoldableSink extends TextOutputBase {
+  hold: Promise<void> | undefined;
+  captureText(_text: string | TimedString): Promise<void> {
+    return this.hold ?? Promise.resolve();
+  }
+  flush(): void {}
+}
+
+/** A real session and output, and a Turn whose frames land in an array instead of a socket. */
+async function turnRig() {
+  const sink = new HoldableSink();
+  // Streams a word every 10 ms until aborted.
+  const model = new TestLLM(async (_message, put, signal) => {
+    for (let i = 0; i < 1000 && !signal.aborted; i++) {
+      put(`w${i} `);
+      await sleep(10);
+    }
+  });
+  const session = new voice.AgentSession({ llm: model, userAwayTimeout: null });
+  session.output.transcription = sink;
+  const output = StreamingTextOutput.attach(session, { toolSteps: true, backlogSize: 0 });
+  const reader = output.subscribe();
+  await session.start({ agent: createAgent() });
+  const frames: ServerFrame[] = [];
+  const sender = {
+    isOpen: true,
+    isBehind: false,
+    send: (frame: ServerFrame) => frames.push(frame),
+    drained: () => Promise.resolve(),
+  } as unknown as FrameSender;
+  const turn = (message: string) =>
+    new Turn(
+      {
+        session,
+        output,
+        reader,
+        sender,
+        framer: new EventFramer(false),
+        turnTimeoutMs: 30_000,
+        onError: () => {},
+      },
+      message,
+      undefined,
+    );
+  return { session, sink, output, frames, turn };
+}
+
+describe('the late-flush grace', () => {
+  it('waits for a cut generation whose flush comes well after the run completed', async () => {
+    // The sink after ours is slow at the moment of the interrupt: the framework completes the run,
+    // then flushes the cut generation only once that sink lets go. With no grace (or a grace
+    // shorter than the sink's delay) the result goes first and the complete leaks; this fails.
+    const { session, sink, frames, turn } = await turnRig();
+    const running = turn('go');
+    const answering = running.answer();
+    while (!frames.some((f) => f.type === 'delta')) await sleep(5);
+    let letGo!: () => void;
+    sink.hold = new Promise<void>((resolve) => {
+      letGo = resolve;
+    });
+    const held = frames.length;
+    while (frames.length === held) await sleep(5); // the next chunk is now stuck in the sink
+    running.interrupt();
+    setTimeout(() => letGo(), 300);
+    await answering;
+    const types = frames.map((f) => f.type).filter((t, i, all) => t !== all[i - 1]);
+    expect(types).toEqual(['delta', 'complete', 'result']);
+    await session.close();
+  });
+
+  it('is bounded: a flush that never comes still gets the turn its result', async () => {
+    const { session, sink, output, frames, turn } = await turnRig();
+    const running = turn('go');
+    const answering = running.answer();
+    while (!frames.some((f) => f.type === 'delta')) await sleep(5);
+    sink.hold = new Promise<void>(() => {}); // never lets go
+    const held = frames.length;
+    while (frames.length === held) await sleep(5);
+    running.interrupt();
+    await answering;
+    expect(output.isGenerating).toBe(true); // the cut generation was never flushed
+    expect(frames.at(-1)).toMatchObject({ type: 'result', interrupted: true });
+    output.close();
+    await session.close();
   });
 });
