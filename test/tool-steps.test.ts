@@ -496,3 +496,22 @@ describe('clients', () => {
     seed.close();
   });
 });
+
+describe('stream() with tool steps', () => {
+  it('ends at the generation’s text_complete; the steps after it open the next loop', async () => {
+    const out = new StreamingTextOutput();
+    await out.captureText('Let me check.');
+    out.addToolStep({ type: 'tool_call', callId: 'c1', name: 'f', arguments: '{}' });
+    out.flush();
+    out.addToolStep({ type: 'tool_output', callId: 'c1', name: 'f', output: '1', isError: false });
+    await out.captureText('Done.');
+    out.flush();
+    expect((await collect(out.stream())).map((e) => e.type)).toEqual(['text_delta', 'text_complete']);
+    expect((await collect(out.stream())).map((e) => e.type)).toEqual([
+      'tool_call',
+      'tool_output',
+      'text_delta',
+      'text_complete',
+    ]);
+  });
+});
