@@ -14,6 +14,7 @@ import { SpokenPacer } from '../src/timing/spoken-pacer.js';
 import { ClockAudioOutput, FRAME_MS, SpeakingAgent, silentFrame } from './helpers/clock-audio-output.js';
 import { createFakeRoom } from './helpers/fake-room.js';
 import { ManualClock } from './helpers/manual-clock.js';
+import { WEATHER_SCRIPT, weatherTool } from './helpers/session.js';
 
 const REPLY = 'The quick brown fox jumps over the lazy dog, and then it naps in the warm afternoon sun.';
 const SECOND = 'Anything else I can help with today?';
@@ -65,6 +66,7 @@ async function speakingSession(
     llm: new voice.testing.FakeLLM([
       { input: 'tell me', content: REPLY },
       { input: 'more', content: SECOND },
+      ...WEATHER_SCRIPT,
     ]),
   });
   sessions.push(session);
@@ -74,7 +76,7 @@ async function speakingSession(
   let output = order === 'before start' ? attach() : undefined;
   const fake = createFakeRoom();
   await session.start({
-    agent: new SpeakingAgent({ instructions: 'x' }, msPerChar),
+    agent: new SpeakingAgent({ instructions: 'x', tools: { getWeather: weatherTool() } }, msPerChar),
     ...(room
       ? { room: fake.room, inputOptions: { audioEnabled: false }, outputOptions: { audioEnabled: false } }
       : {}),
@@ -192,6 +194,35 @@ describe('spoken timing: a real session, audio playing on a fake clock', () => {
         expect(text).toBe(c.text);
       }
     }
+  });
+
+  it('a tool-call turn: both generations are spoken, each after its own audio, and agree with the generated ones', async () => {
+    const clock = new ManualClock();
+    const { session, audio, output } = await speakingSession(clock);
+    const spoken = record(output.spoken, clock);
+    const generated = record(output, clock);
+    await playUntil(clock, session.run({ userInput: 'weather in Paris?' }).wait());
+    await playUntil(
+      clock,
+      (async () => {
+        while (completes(spoken.seen).length < 2) await immediate();
+      })(),
+    );
+    output.close();
+    output.spoken.close();
+    await Promise.all([spoken.done, generated.done]);
+    const texts = ['Let me check the weather.', 'It is sunny in Paris today.'];
+    expect(completes(generated.seen).map((c) => c.text)).toEqual(texts);
+    expect(completes(spoken.seen)).toEqual([
+      { type: 'text_complete', text: texts[0], generation: 1 },
+      { type: 'text_complete', text: texts[1], generation: 2 },
+    ]);
+    // Each generation's words wait for its own audio segment.
+    expect(audio.log.started).toHaveLength(2);
+    const ds = deltas(spoken.seen);
+    for (const d of ds) expect(d.at).toBeGreaterThanOrEqual(audio.log.started[d.event.generation - 1]!);
+    const secondStart = audio.log.started[1]!;
+    expect(ds.filter((d) => d.event.generation === 1).every((d) => d.at <= secondStart)).toBe(true);
   });
 
   for (const order of ['before start', 'after start']) {
