@@ -97,10 +97,10 @@ function keepInFrontOfRoom(session: AttachableSession & Pick<voice.AgentSession,
     // One-shot: later calls (the framework ignores them once started) go straight through.
     restoreStart();
     const front = session.output.transcription ?? undefined;
-    // Behind our chain, an output the app set itself: RoomIO keeps that one (its rule), we change nothing.
     if (front === undefined || !isOurs(front) || !roomWillInstallTranscription(args)) {
       return originalStart.call(session, args);
     }
+    // Behind our chain, an output the app set itself: RoomIO keeps that one (its rule), we change nothing.
     if (nextOf(lastOfOurs(front)) !== undefined) return originalStart.call(session, args);
     stepAside(session);
     const caught = catchNextAssignment(session.output, (roomOutput) => {
