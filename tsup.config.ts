@@ -8,6 +8,7 @@ export default defineConfig({
     'react/index': 'src/react/index.ts',
     'ai-sdk/index': 'src/ai-sdk/index.ts',
     'demo/index': 'src/demo/index.ts',
+    'stores/redis': 'src/stores/redis.ts',
   },
   format: ['esm', 'cjs'],
   dts: true,
@@ -25,5 +26,6 @@ export default defineConfig({
     'zod',
     'ai',
     '@ai-sdk/react',
+    'ioredis',
   ],
 });

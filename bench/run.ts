@@ -17,6 +17,7 @@ import { coreLatency, coreThroughput } from './scenarios/core.js';
 import { fanout, slowClientAmongFast } from './scenarios/fanout.js';
 import { longReply } from './scenarios/long-reply.js';
 import { memoryStalledReader } from './scenarios/memory.js';
+import { resumeIdleMemory, resumeSendCost } from './scenarios/resume.js';
 import { sessionOverhead } from './scenarios/session.js';
 import { websocketOneClient } from './scenarios/websocket.js';
 import { wireBytes } from './scenarios/wire.js';
@@ -70,6 +71,8 @@ await step('wire bytes', async () => wireBytes(smoke ? 1_000 : 20_000));
 // Issue 9 item 3; full size only (four server processes; minutes with the old default's cap).
 if (!smoke)
   await step('long reply', () => longReply(Number(process.env.BENCH_LONG_CHUNKS ?? 100_000), 8, 60_000));
+await step('resume: send path', () => resumeSendCost(size.ws, 10_000, rounds));
+await step('resume: idle sessions', () => resumeIdleMemory(smoke ? 3 : 50, 300, smoke ? 1 : 3));
 console.log(`total ${((performance.now() - started) / 1000).toFixed(0)} s`);
 
 const report: Report = { machine: machine(), size: smoke ? 'smoke' : 'full', rounds, rows };

@@ -16,6 +16,10 @@ export const ERROR_CODES = {
   run_failed: 'the agent failed to answer this message',
   turn_timeout: 'the agent took too long to answer this message',
   session_failed: 'the agent session could not start',
+  session_expired: 'the session to resume has expired or is unknown; a new session was started',
+  resume_gap: 'some frames to resume from are no longer held; the current turn is sent in full',
+  turn_lost: 'the server that was answering this message stopped; its text so far is all there is',
+  resume_required: 'a resuming connection must send a `resume` frame first',
   // Reported by the client itself, never sent by the server:
   invalid_server_frame: 'the server sent a frame this client does not understand',
   connection_lost: 'the connection to the server was lost',
@@ -26,11 +30,31 @@ export const ERROR_CODES = {
 export type ErrorCode = keyof typeof ERROR_CODES;
 
 /** Client → server. `id` is optional and echoed on every frame that answers the message. */
-export type ClientFrame = { type: 'message'; message: string; id?: string } | { type: 'interrupt' };
+export type ClientFrame =
+  | { type: 'message'; message: string; id?: string }
+  | { type: 'interrupt' }
+  | ResumeFrame;
+
+/**
+ * The first frame of a connection opened with `?resume=1`: the token from the session's `ready`,
+ * and the last `seq` the client has. The token never goes in the URL, where proxies log it.
+ */
+export interface ResumeFrame {
+  type: 'resume';
+  token: string;
+  seq: number;
+}
+
+/** The query parameter that tells the server to wait for a `resume` frame before opening a session. */
+export const RESUME_QUERY = 'resume';
 
 export interface ReadyFrame {
   type: 'ready';
   message: string;
+  /** Present when the server keeps sessions for resuming: send it back in a `resume` frame. */
+  token?: string;
+  /** True when this connection resumed an existing session; the frames it missed follow. */
+  resumed?: boolean;
 }
 export interface DeltaFrame {
   type: 'delta';
@@ -39,6 +63,11 @@ export interface DeltaFrame {
   accumulated?: string;
   generation: number;
   id?: string;
+  /**
+   * After `resume_gap`: this delta carries the generation's whole text so far (in `delta` and
+   * `accumulated`); it replaces what the client had instead of adding to it.
+   */
+  restate?: boolean;
 }
 export interface CompleteFrame {
   type: 'complete';
@@ -91,6 +120,13 @@ export type ServerFrame =
   | ToolOutputFrame
   | ResultFrame
   | ErrorFrame;
+/**
+ * A frame as a server that keeps sessions sends it: `seq` increases by one per session, so a
+ * client that resumes can say what it has, and drop what it sees twice.
+ */
+export type SequencedFrame = ServerFrame & { seq: number };
+
+const MAX_TOKEN_LENGTH = 256;
 
 /** WebSocket close codes the server uses. */
 export const CLOSE_CODES = {
@@ -129,6 +165,13 @@ export function parseClientFrame(text: string): Parsed<ClientFrame> {
   if (!isObject(value)) return fail('invalid_frame');
   const type = value.type ?? 'message';
   if (type === 'interrupt') return { ok: true, frame: { type: 'interrupt' } };
+  if (type === 'resume') {
+    const { token, seq } = value;
+    if (typeof token !== 'string' || token.length === 0 || token.length > MAX_TOKEN_LENGTH)
+      return fail('invalid_frame');
+    if (!Number.isSafeInteger(seq) || (seq as number) < 0) return fail('invalid_frame');
+    return { ok: true, frame: { type: 'resume', token, seq: seq as number } };
+  }
   if (type !== 'message') return fail('unknown_type');
   const id = value.id;
   if (id !== undefined && (typeof id !== 'string' || id.length > MAX_ID_LENGTH)) return fail('invalid_id');
@@ -153,6 +196,8 @@ export function parseServerFrame(text: string): Parsed<ServerFrame> {
     return fail('invalid_server_frame');
   }
   if (!isObject(value) || !isOptionalString(value.id)) return fail('invalid_server_frame');
+  if (value.seq !== undefined && !(Number.isSafeInteger(value.seq) && (value.seq as number) >= 1))
+    return fail('invalid_server_frame');
   const v = value;
   const valid = (() => {
     switch (v.type) {

@@ -15,6 +15,7 @@ import {
 } from '../protocol.js';
 import { FrameQueue } from './frame-queue.js';
 import { Backoff, type ReconnectOptions } from './reconnect.js';
+import { type OutgoingMessage, ResumeState } from './resume.js';
 import { defaultWebSocket, OPEN, type WebSocketConstructor, type WebSocketLike } from './websocket-like.js';
 
 export type {
@@ -33,6 +34,9 @@ export type { ReconnectOptions } from './reconnect.js';
 export type { WebSocketConstructor, WebSocketLike } from './websocket-like.js';
 
 export type ClientStatus = 'idle' | 'connecting' | 'open' | 'reconnecting' | 'closed';
+
+/** How a reconnect ended: the same session (`resumed`), or a fresh one because it had expired. */
+export type ResumeOutcome = 'resumed' | 'expired';
 
 /** A frame that belongs to one message: what `ask()` yields. */
 export type TurnFrame =
@@ -81,6 +85,8 @@ export class StreamingAgentClient {
   onResult: ((events: ResultEvent[], frame: ResultFrame) => void) | undefined;
   onError: ((message: string, error: StreamingClientError) => void) | undefined;
   onStatus: ((status: ClientStatus) => void) | undefined;
+  /** After a reconnect, once `ready`: the session was resumed, or had expired (a fresh one started). */
+  onResume: ((outcome: ResumeOutcome) => void) | undefined;
 
   private socket: WebSocketLike | undefined;
   private _status: ClientStatus = 'idle';
@@ -93,6 +99,9 @@ export class StreamingAgentClient {
   private accumulated = '';
   private reconnectTimer: ReturnType<typeof setTimeout> | undefined;
   private closedByUser = false;
+  private readonly resume = new ResumeState();
+  /** The socket being opened is resuming a session. */
+  private resuming = false;
 
   constructor(
     readonly url: string,
@@ -114,10 +123,13 @@ export class StreamingAgentClient {
     return this.open('connecting');
   }
 
-  /** Sends a message; returns its id, which the server echoes on every frame of its turn. */
+  /**
+   * Sends a message; returns its id, which the server echoes on every frame of its turn. While a
+   * resumable session is reconnecting, the message is queued and sent once it is back.
+   */
   send(message: string): string {
     const id = `${this.idPrefix}${this.nextId++}`;
-    this.write({ message, id });
+    this.writeMessage({ type: 'message', message, id });
     return id;
   }
 
@@ -127,7 +139,7 @@ export class StreamingAgentClient {
     const queue = new FrameQueue<TurnFrame>(() => this.asks.delete(id));
     this.asks.set(id, queue);
     try {
-      this.write({ message, id });
+      this.writeMessage({ type: 'message', message, id });
     } catch (error) {
       this.asks.delete(id);
       queue.push(errorFrame('not_connected', id, (error as Error).message));
@@ -143,6 +155,7 @@ export class StreamingAgentClient {
 
   close(): void {
     this.closedByUser = true;
+    this.resume.clear();
     clearTimeout(this.reconnectTimer);
     const socket = this.socket;
     this.socket = undefined;
@@ -167,14 +180,22 @@ export class StreamingAgentClient {
         reject(new StreamingClientError('connect_failed', `could not connect to ${this.url}: ${reason}`));
       };
       let socket: WebSocketLike;
+      // A reconnect with a token resumes: `?resume=1`, then the token in the first frame.
+      const resuming = status === 'reconnecting' && this.backoff !== undefined && this.resume.canResume;
+      this.resuming = resuming;
       try {
         // It rebuilds `accumulated` from the deltas: ask the server to leave it off the wire.
-        socket = new this.WebSocketClass(withoutAccumulated(this.url), this.options.protocols);
+        const url = resuming ? this.resume.url(this.url) : this.url;
+        socket = new this.WebSocketClass(withoutAccumulated(url), this.options.protocols);
       } catch (error) {
         fail((error as Error).message);
         return;
       }
       this.socket = socket;
+      if (resuming) {
+        const first = this.resume.resumeFrame();
+        socket.onopen = () => socket.send(JSON.stringify(first));
+      }
       const timer = setTimeout(() => {
         fail('timed out');
         socket.close();
@@ -187,6 +208,7 @@ export class StreamingAgentClient {
           clearTimeout(timer);
           this.backoff?.reset();
           this.setStatus('open');
+          if (this.resuming) this.afterResume(frame.resumed === true);
           resolve();
         }
       };
@@ -218,6 +240,9 @@ export class StreamingAgentClient {
       return undefined;
     }
     const frame = parsed.frame;
+    // A frame replayed after a resume that this client already has: drop it.
+    if (!this.resume.accept(frame)) return undefined;
+    if (frame.type === 'ready') this.resume.ready(frame);
     // A throwing callback must not break the socket handler, nor the other callbacks.
     try {
       this.dispatch(frame);
@@ -239,7 +264,9 @@ export class StreamingAgentClient {
           this.generation = frame.generation;
           this.accumulated = '';
         }
-        this.accumulated += frame.delta;
+        // After a resume gap, a restated delta carries the generation's whole text: it replaces.
+        if (frame.restate) this.accumulated = frame.accumulated ?? frame.delta;
+        else this.accumulated += frame.delta;
         ask?.push(frame);
         this.onDelta?.(frame.delta, frame.accumulated ?? this.accumulated, frame);
         return;
@@ -262,6 +289,8 @@ export class StreamingAgentClient {
         this.onResult?.(frame.events, frame);
         return;
       case 'error': {
+        // Not an error of a message: the turn in progress is restated next.
+        if (frame.code === 'resume_gap') return;
         this.finishAsk(frame);
         this.onError?.(frame.message, new StreamingClientError(frame.code, frame.message, frame.id));
         return;
@@ -278,6 +307,52 @@ export class StreamingAgentClient {
     ask.end();
   }
 
+  /** A message: sent now, or queued while a resumable session reconnects. */
+  private writeMessage(message: OutgoingMessage): void {
+    // Away: reconnecting, or the socket is going (its close event has not arrived yet).
+    const away =
+      this._status === 'reconnecting' ||
+      this.resuming ||
+      (this._status === 'open' && this.socket?.readyState !== OPEN);
+    if (away && this.backoff !== undefined && this.resume.canResume) {
+      if (!this.resume.queue(message)) {
+        throw new StreamingClientError(
+          'not_connected',
+          'StreamingAgentClient: too many messages queued while away',
+        );
+      }
+      return;
+    }
+    this.write(message);
+    this.resume.sent(message);
+  }
+
+  /** A resuming socket is ready: send what is pending, and say how it went. */
+  private afterResume(resumed: boolean): void {
+    this.resuming = false;
+    let send: OutgoingMessage[];
+    if (resumed) send = this.resume.takeAfterResume();
+    else {
+      const taken = this.resume.takeAfterExpiry();
+      // The old session's unanswered messages went with it.
+      for (const lost of taken.lost) {
+        const frame = errorFrame('session_expired', lost.id);
+        this.finishAsk(frame);
+        this.report(frame);
+      }
+      send = taken.send;
+    }
+    for (const message of send) {
+      try {
+        this.write(message);
+        this.resume.sent(message);
+      } catch {
+        break; // the socket went again: the next resume sends them
+      }
+    }
+    this.onResume?.(resumed ? 'resumed' : 'expired');
+  }
+
   private write(frame: object): void {
     const socket = this.socket;
     if (socket === undefined || socket.readyState !== OPEN || this._status !== 'open') {
@@ -291,6 +366,11 @@ export class StreamingAgentClient {
 
   /** The connection dropped after it was ready. */
   private lost(code: number): void {
+    // A session that can be resumed loses nothing yet: its asks wait for the resume.
+    if (this.backoff !== undefined && this.resume.canResume && !this.closedByUser) {
+      this.scheduleReconnect();
+      return;
+    }
     this.failPendingAsks(`the connection was lost (${code})`);
     this.report(errorFrame('connection_lost', undefined, `${ERROR_CODES.connection_lost} (${code})`));
     if (this.closedByUser) return;
@@ -301,6 +381,10 @@ export class StreamingAgentClient {
   private scheduleReconnect(): void {
     const delay = this.backoff?.next();
     if (delay === undefined || this.closedByUser) {
+      if (this.resume.canResume) {
+        this.resume.clear();
+        this.failPendingAsks('the connection was lost and could not be resumed');
+      }
       this.setStatus('closed');
       return;
     }

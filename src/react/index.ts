@@ -2,11 +2,24 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 import {
   type ClientStatus,
   type ResultEvent,
+  type ResumeOutcome,
   StreamingAgentClient,
   type StreamingAgentClientOptions,
 } from '../client/index.js';
 
-export type { ClientStatus, ResultEvent, StreamingAgentClientOptions } from '../client/index.js';
+export type {
+  ClientStatus,
+  ResultEvent,
+  ResumeOutcome,
+  StreamingAgentClientOptions,
+} from '../client/index.js';
+
+/**
+ * The connection as the hook reports it: the client's status, except that after a reconnect it
+ * says `resumed` (the same session, nothing lost) or `expired` (a fresh session; the old one's
+ * unanswered turns end with an error).
+ */
+export type AgentStatus = ClientStatus | ResumeOutcome;
 
 /** One message and its reply, as it streams. */
 export interface AgentTurn {
@@ -34,7 +47,10 @@ export interface UseStreamingAgentResult {
   sendMessage: (message: string) => void;
   /** The latest error message, cleared by the next `sendMessage`. */
   error: string | null;
-  status: ClientStatus;
+  /** `open`, or after a reconnect `resumed` (same session) or `expired` (a fresh one). */
+  status: AgentStatus;
+  /** Connected and ready: `status` is `open`, `resumed` or `expired`. */
+  isOpen: boolean;
   /** Stops the generation in progress. */
   stop: () => void;
   /** Every turn of this connection, oldest first. */
@@ -58,7 +74,7 @@ export function useStreamingAgent(
   options: StreamingAgentClientOptions = {},
 ): UseStreamingAgentResult {
   const [turns, setTurns] = useState<AgentTurn[]>([]);
-  const [status, setStatus] = useState<ClientStatus>('idle');
+  const [status, setStatus] = useState<AgentStatus>('idle');
   const [error, setError] = useState<string | null>(null);
   const clientRef = useRef<StreamingAgentClient | null>(null);
   // Options are read when connecting; a new object each render must not reconnect.
@@ -73,6 +89,7 @@ export function useStreamingAgent(
       setTurns((all) => all.map((turn) => (turn.id === id ? change(turn) : turn)));
     };
     client.onStatus = setStatus;
+    client.onResume = setStatus;
     client.onDelta = (_delta, accumulated, frame) =>
       update(frame.id, (turn) => withGeneration(turn, frame.generation, accumulated));
     client.onComplete = (text, frame) =>
@@ -123,6 +140,7 @@ export function useStreamingAgent(
     sendMessage,
     error,
     status,
+    isOpen: status === 'open' || status === 'resumed' || status === 'expired',
     stop,
     turns,
   };

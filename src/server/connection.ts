@@ -1,54 +1,50 @@
-import { voice } from '@livekit/agents';
 import type { RawData, WebSocket } from 'ws';
-import { clientWantsAccumulated } from '../negotiation.js';
-import { type ClientFrame, type ErrorCode, errorFrame, type Parsed, parseClientFrame } from '../protocol.js';
-import type { StreamReader } from '../stream-reader.js';
-import { StreamingTextOutput } from '../streaming-text-output.js';
-import { EventFramer } from './event-frames.js';
+import {
+  CLOSE_CODES,
+  type ClientFrame,
+  type ErrorCode,
+  errorFrame,
+  type Parsed,
+  parseClientFrame,
+  type ReadyFrame,
+  type ResumeFrame,
+} from '../protocol.js';
 import { FrameSender } from './frame-sender.js';
+import type { LiveSession } from './live-session.js';
 import type { ConnectionContext, ResolvedOptions } from './options.js';
 import { RateLimiter } from './rate-limiter.js';
-import { Turn } from './turn.js';
+import { identityOf, type SessionHost } from './session-host.js';
 
-export interface ConnectionHooks {
-  sessionOpened(): void;
-  sessionClosed(): void;
-}
-
-interface QueuedMessage {
-  message: string;
-  id: string | undefined;
-}
+/** How long a connection opened with `?resume=1` may take to send its `resume` frame. */
+const RESUME_HANDSHAKE_MS = 10_000;
 
 /**
- * One client: its AgentSession, its queue of messages (answered one run at a time, in order),
- * and its send path. Everything it opens, it closes when the socket goes.
+ * One client's socket: it reads and checks frames, and attaches to a session. A fresh connection
+ * opens a session; one opened with `?resume=1` first waits for a `resume` frame, and attaches to
+ * the session its token names, which then replays what the client missed.
  */
 export class Connection {
   /** Heartbeat: set by each pong, cleared by each ping. */
   alive = true;
   private readonly sender: FrameSender;
   private readonly limiter: RateLimiter | undefined;
-  private readonly sendAccumulated: boolean | number;
-  private readonly queue: QueuedMessage[] = [];
-  private session: voice.AgentSession | undefined;
-  private output: StreamingTextOutput | undefined;
-  private reader: StreamReader | undefined;
-  private current: Turn | undefined;
-  private answering: Promise<void> | undefined;
-  private ready = false;
+  private session: LiveSession | undefined;
+  /** Waiting for the `resume` frame of a resuming connection. */
+  private awaitingResume: boolean;
+  private resumeTimer: NodeJS.Timeout | undefined;
   private closing = false;
+  /** Frames that came while a resume from the shared store was under way. */
+  private readonly backlog: Array<Exclude<ClientFrame, ResumeFrame>> = [];
   readonly closed: Promise<void>;
 
   constructor(
     readonly socket: WebSocket,
     private readonly context: ConnectionContext,
     private readonly options: ResolvedOptions,
-    private readonly hooks: ConnectionHooks,
+    private readonly host: SessionHost,
+    wantsResume: boolean,
   ) {
     this.sender = new FrameSender(socket, options.highWaterMark);
-    // Our client rebuilds `accumulated` itself and says so when it connects (`?accumulated=0`).
-    this.sendAccumulated = clientWantsAccumulated(context.request.url) ? options.sendAccumulated : false;
     this.limiter = options.rateLimit
       ? new RateLimiter(options.rateLimit.burst, options.rateLimit.perSecond)
       : undefined;
@@ -60,42 +56,90 @@ export class Connection {
     socket.on('error', () => undefined);
     const closed = new Promise<void>((resolve) => socket.once('close', resolve));
     this.closed = closed.then(() => this.shutdown());
-    void this.open();
+    this.awaitingResume = wantsResume && host.resumable;
+    if (this.awaitingResume) {
+      this.resumeTimer = setTimeout(() => {
+        this.sendError('resume_required');
+        socket.close(1008, 'resume frame expected');
+      }, RESUME_HANDSHAKE_MS);
+    } else void this.openFresh();
   }
 
-  private async open(): Promise<void> {
-    const ctx = this.context;
-    try {
-      const [agent, llm, extra] = await Promise.all([
-        this.options.createAgent(ctx),
-        this.options.createLLM?.(ctx),
-        this.options.sessionOptions?.(ctx),
-      ]);
+  private async openFresh(): Promise<void> {
+    const session = this.host.create(this.context, this);
+    this.session = session;
+    this.holdOn(session);
+    // `ready` goes out, and the channel attaches, before the first queued message is answered.
+    const opened = await session.open(() => {
       if (this.closing) return;
-      // No "user away" timer by default: a text client is not a microphone, and the framework's
-      // timer outlives session.close() by up to 15 s. `sessionOptions` can turn it back on.
-      const session = new voice.AgentSession({ userAwayTimeout: null, ...extra, ...(llm ? { llm } : {}) });
-      this.session = session;
-      this.hooks.sessionOpened();
-      // The server reads with subscribe() only: no backlog for stream() readers. Tool steps go
-      // through the same reader as the text, so their frames keep their true order.
-      this.output = StreamingTextOutput.attach(session, {
-        bufferSize: this.options.bufferSize,
-        backlogSize: 0,
-        toolSteps: true,
-      });
-      this.reader = this.output.subscribe();
-      await session.start({ agent });
-    } catch (error) {
-      this.options.onError(error, 'session start');
+      const ready: ReadyFrame = { type: 'ready', message: this.options.readyMessage };
+      const token = this.host.register(session, identityOf(this.options, this.context));
+      if (token !== undefined) ready.token = token;
+      this.sender.send(ready);
+      session.channel.attach(this.sender);
+    });
+    if (!opened && !this.closing) {
       this.sendError('session_failed');
       this.socket.close(1011, 'session failed');
+    }
+  }
+
+  /** A client that resumes on another socket while this one still looks open takes over from it. */
+  private holdOn(session: LiveSession): void {
+    session.evict = () => this.socket.close(CLOSE_CODES.normal, 'resumed on another connection');
+  }
+
+  private resume(frame: ResumeFrame): void {
+    const identity = identityOf(this.options, this.context);
+    const ready: ReadyFrame = {
+      type: 'ready',
+      message: this.options.readyMessage,
+      token: frame.token,
+      resumed: true,
+    };
+    const session = this.host.claim(frame.token, identity, this);
+    if (session !== undefined) {
+      this.session = session;
+      this.holdOn(session);
+      void session.channel.resume(this.sender, frame.seq, ready);
       return;
     }
-    if (this.closing) return;
-    this.ready = true;
-    this.sender.send({ type: 'ready', message: this.options.readyMessage });
-    this.answerQueued();
+    void this.recover(frame, identity, ready);
+  }
+
+  /** Not a session of this process: another one's, from the shared store, or expired. */
+  private async recover(frame: ResumeFrame, identity: string | undefined, ready: ReadyFrame): Promise<void> {
+    let session: LiveSession | undefined;
+    try {
+      session = await this.host.recover(
+        frame.token,
+        identity,
+        this,
+        frame.seq,
+        this.context,
+        this.sender,
+        ready,
+      );
+    } catch (error) {
+      this.options.onError(error, 'resume from the session store');
+    }
+    if (this.closing) {
+      if (session !== undefined) this.host.release(session, this);
+      return;
+    }
+    if (session === undefined) {
+      // Unknown, expired or someone else's token: one answer for all three.
+      this.sender.send(errorFrame('session_expired'));
+      void this.openFresh();
+      return;
+    }
+    this.session = session;
+    this.holdOn(session);
+    for (const waiting of this.backlog.splice(0)) this.handle(waiting);
+    if (!(await session.open(() => undefined)) && !this.closing) {
+      this.sendError('session_failed');
+      this.socket.close(1011, 'session failed');
+    }
   }
 
   private receive(data: RawData, isBinary: boolean): void {
@@ -116,78 +160,57 @@ export class Connection {
       return;
     }
     const frame = parsed.frame;
-    if (frame.type === 'interrupt') {
-      if (this.current) this.current.interrupt();
-      else this.sendError('nothing_to_interrupt');
-      return;
-    }
-    const waiting = this.queue.length + (this.current ? 1 : 0);
-    // The message being answered does not count against the queue.
-    if (waiting > this.options.maxQueuedMessages) {
-      this.sendError('busy', frame.id);
-      return;
-    }
-    this.queue.push({ message: frame.message, id: frame.id });
-    this.answerQueued();
-  }
-
-  private answerQueued(): void {
-    if (!this.ready || this.answering !== undefined || this.closing) return;
-    this.answering = this.answerAll().finally(() => {
-      this.answering = undefined;
-    });
-  }
-
-  private async answerAll(): Promise<void> {
-    for (let next = this.queue.shift(); next !== undefined && !this.closing; next = this.queue.shift()) {
-      const turn = new Turn(
-        {
-          session: this.session!,
-          output: this.output!,
-          reader: this.reader!,
-          sender: this.sender,
-          framer: new EventFramer(this.sendAccumulated, this.options.accumulatedBudget),
-          turnTimeoutMs: this.options.turnTimeoutMs,
-          onError: this.options.onError,
-        },
-        next.message,
-        next.id,
-      );
-      this.current = turn;
-      try {
-        await turn.answer();
-      } catch (error) {
-        this.options.onError(error, 'turn');
-      } finally {
-        this.current = undefined;
+    if (this.awaitingResume) {
+      this.awaitingResume = false;
+      clearTimeout(this.resumeTimer);
+      if (frame.type === 'resume') {
+        this.resume(frame);
+        return;
       }
+      // Not a resume after all: a fresh session, and this frame is its first.
+      void this.openFresh();
     }
+    if (frame.type === 'resume') {
+      // Too late to resume on this connection: it already has a session.
+      this.sendError('session_expired');
+      return;
+    }
+    this.handle(frame);
   }
 
+  private handle(frame: Exclude<ClientFrame, ResumeFrame>): void {
+    const session = this.session;
+    if (session === undefined) {
+      // A resume from the shared store is under way: its session answers these next.
+      this.backlog.push(frame);
+      return;
+    }
+    if (frame.type === 'interrupt') {
+      if (!session.interrupt()) this.sendError('nothing_to_interrupt');
+      return;
+    }
+    const refused = session.enqueue(frame.message, frame.id);
+    if (refused !== undefined) this.sendError(refused, frame.id);
+  }
+
+  /** Numbered through the session when there is one, so a resuming client sees it too. */
   private sendError(code: ErrorCode, id?: string): void {
-    this.sender.send(errorFrame(code, id));
+    const frame = errorFrame(code, id);
+    const channel = this.session?.channel;
+    if (channel?.isAttached && this.session?.holder === this) channel.send(frame);
+    else this.sender.send(frame);
   }
 
-  /** The socket is gone: stop the run, end the reader, close the session. Never throws. */
+  /** The socket is gone: the session waits for its client to come back, or closes. Never throws. */
   private async shutdown(): Promise<void> {
     this.closing = true;
-    this.queue.length = 0;
-    this.current?.abandon();
-    this.output?.close();
-    try {
-      await this.answering;
-    } catch {
-      // already reported by answerAll
-    }
+    clearTimeout(this.resumeTimer);
     const session = this.session;
     if (session === undefined) return;
-    try {
-      await session.close();
-    } catch (error) {
-      this.options.onError(error, 'session close');
-    } finally {
-      this.hooks.sessionClosed();
-    }
+    session.channel.detach(this.sender);
+    this.host.release(session, this);
+    // Without resuming, the connection's close waits for its session's, as before.
+    if (!this.host.resumable) await session.close();
   }
 }
 

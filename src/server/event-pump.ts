@@ -1,10 +1,10 @@
 import type { StreamReader } from '../stream-reader.js';
 import type { EventFramer } from './event-frames.js';
-import type { FrameSender } from './frame-sender.js';
+import type { FrameSink } from './frame-sender.js';
 
 export interface PumpOptions {
   reader: StreamReader;
-  sender: FrameSender;
+  sender: FrameSink;
   framer: EventFramer;
   /** Echoed on every frame. */
   id: string | undefined;
@@ -34,7 +34,7 @@ export function startPump({ reader, sender, framer, id, isFinished }: PumpOption
     finish = resolve;
   });
   let state: 'running' | 'idle' | 'draining' | 'ended' = 'running';
-  const send = (frame: Parameters<FrameSender['send']>[0]) => sender.send(frame);
+  const send = (frame: Parameters<FrameSink['send']>[0]) => sender.send(frame);
   // A delta the framer holds back (its `accumulated` budget is spent) goes out by this timer at the
   // latest, so a model that pauses mid-generation does not leave text unsent.
   let holdTimer: NodeJS.Timeout | undefined;

@@ -1,11 +1,19 @@
 import { WebSocket } from 'ws';
 import type { ServerFrame } from '../protocol.js';
 
+/** Where a turn sends its frames: a socket's sender, or a session's channel that outlives sockets. */
+export interface FrameSink {
+  readonly isOpen: boolean;
+  readonly isBehind: boolean;
+  send(frame: ServerFrame): void;
+  drained(): Promise<void>;
+}
+
 /**
  * The one way frames reach a client's socket. It knows when the socket is behind, so callers can
  * stop pulling events (and let the reader merge them) instead of queueing frames without bound.
  */
-export class FrameSender {
+export class FrameSender implements FrameSink {
   private drainWaiters: Array<() => void> = [];
   private readonly lowWaterMark: number;
   // One shared callback: ws calls it as each frame is handed to the kernel.

@@ -2,12 +2,13 @@ import { createServer, type Server as HttpServer, type IncomingMessage } from 'n
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
-import { CLOSE_CODES } from '../protocol.js';
+import { CLOSE_CODES, RESUME_QUERY } from '../protocol.js';
 import { Connection } from './connection.js';
 import { ensureFrameworkLogger } from './framework-logger.js';
 import { startHeartbeat } from './heartbeat.js';
 import { resolveOptions, type StreamingServerOptions } from './options.js';
 import { errorReporter } from './report-error.js';
+import { SessionHost } from './session-host.js';
 import { checkUpgrade, refuseUpgrade } from './upgrade-guard.js';
 
 export type {
@@ -19,6 +20,8 @@ export type {
   ReadyFrame,
   ResultEvent,
   ResultFrame,
+  ResumeFrame,
+  SequencedFrame,
   ServerFrame,
   ToolCallFrame,
   ToolOutputFrame,
@@ -26,14 +29,29 @@ export type {
 export { CLOSE_CODES, ERROR_CODES } from '../protocol.js';
 export type { PrimaryHandle, RunWorkersOptions, WorkerHandle, WorkerServer } from './cluster.js';
 export { runWorkers } from './cluster.js';
-export type { ConnectionContext, SessionOptions, StreamingServerOptions } from './options.js';
+export type { FrameLog, FrameLogRead, MemoryFrameLogOptions } from './frame-log.js';
+export { MemoryFrameLog } from './frame-log.js';
+export type {
+  ConnectionContext,
+  DisconnectPolicy,
+  SessionOptions,
+  StreamingServerOptions,
+} from './options.js';
+export type { SessionRegistryOptions } from './session-registry.js';
+export { createResumeToken, SessionRegistry, tokenKey } from './session-registry.js';
+export type { ConversationRecord, SessionStore, StoredSession } from './session-store.js';
 
 export interface StreamingServer {
   /** `ws://host:port/path` of the listener. */
   readonly url: string;
   readonly port: number;
-  /** AgentSessions open now: 0 once every client has gone and its session has closed. */
+  /**
+   * AgentSessions open now, connected or waiting for their client to resume: 0 once every client
+   * has gone and its session has closed (`resumeWindowMs` after it went).
+   */
   readonly activeSessions: number;
+  /** Sessions waiting for their client to resume them. */
+  readonly detachedSessions: number;
   /** WebSocket connections open now. */
   readonly activeConnections: number;
   readonly httpServer: HttpServer;
@@ -74,7 +92,8 @@ export async function createStreamingServer(userOptions: StreamingServerOptions)
    * A slot is freed when its socket closes, not when its session has finished closing.
    */
   let slots = 0;
-  let sessions = 0;
+  const sessionHost = new SessionHost(options, options.frameLog);
+  await sessionHost.start();
   let nextConnectionId = 1;
   let closing: Promise<void> | undefined;
   const path = options.path ?? (ownsServer ? undefined : '/');
@@ -112,7 +131,8 @@ export async function createStreamingServer(userOptions: StreamingServerOptions)
           ws,
           { request, auth: verdict.auth, connectionId: nextConnectionId++ },
           options,
-          { sessionOpened: () => sessions++, sessionClosed: () => sessions-- },
+          sessionHost,
+          new URL(request.url ?? '/', 'http://x').searchParams.has(RESUME_QUERY),
         );
         connections.add(connection);
         void connection.closed.then(() => connections.delete(connection));
@@ -157,6 +177,7 @@ export async function createStreamingServer(userOptions: StreamingServerOptions)
       setTimeout(() => connection.socket.terminate(), CLOSE_HANDSHAKE_MS).unref();
     }
     await Promise.all(all.map((c) => c.closed));
+    await sessionHost.closeAll();
     wss.close();
     if (ownsServer) {
       httpServer.closeAllConnections?.();
@@ -170,7 +191,10 @@ export async function createStreamingServer(userOptions: StreamingServerOptions)
     url: `ws://${host}:${address.port}${path ?? ''}`,
     port: address.port,
     get activeSessions() {
-      return sessions;
+      return sessionHost.activeSessions;
+    },
+    get detachedSessions() {
+      return sessionHost.detachedSessions;
     },
     get activeConnections() {
       return connections.size;

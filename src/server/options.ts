@@ -2,6 +2,8 @@ import type { Server as HttpServer, IncomingMessage } from 'node:http';
 import type { llm, voice } from '@livekit/agents';
 import { OptionChecks } from '../option-checks.js';
 import { type AccumulatedBudget, DEFAULT_ACCUMULATED_BUDGET } from './event-frames.js';
+import { type FrameLog, MemoryFrameLog } from './frame-log.js';
+import type { SessionStore } from './session-store.js';
 
 /** What the factories learn about the connection they build for. */
 export interface ConnectionContext {
@@ -13,6 +15,9 @@ export interface ConnectionContext {
 }
 
 type Awaitable<T> = T | Promise<T>;
+
+/** What happens to the turn in progress when its client's socket drops. */
+export type DisconnectPolicy = 'continue' | 'interrupt';
 export type SessionOptions = ConstructorParameters<typeof voice.AgentSession>[0];
 
 export interface StreamingServerOptions {
@@ -79,6 +84,26 @@ export interface StreamingServerOptions {
   highWaterMark?: number;
   /** Events buffered per connection before deltas are merged. Default 1024. */
   bufferSize?: number;
+  /**
+   * How long a session outlives its socket, waiting for its client to resume it with the token
+   * from `ready`. 0 closes the session with its socket (no token, no `seq`). Default 30 s.
+   */
+  resumeWindowMs?: number;
+  /** The turn in progress when the socket drops: keeps running (default), or is interrupted. */
+  onDisconnect?: DisconnectPolicy;
+  /** Sessions kept at most, connected or waiting; past it the one waiting longest is closed. Default `maxConnections`. */
+  maxSessions?: number;
+  /**
+   * Where each session's numbered frames are kept for replay. Default: in memory, 256 KiB per
+   * session (`new MemoryFrameLog({ maxBytes })`).
+   */
+  frameLog?: FrameLog;
+  /**
+   * Shares who holds each session, and its conversation, between processes (`RedisSessionStore`
+   * from `livekit-streaming-text/redis`, with a `RedisFrameLog` on the same Redis): a client whose
+   * reconnect lands on another process resumes there. Default: none (sessions live in one process).
+   */
+  sessionStore?: SessionStore;
   /** Text of the `ready` frame. */
   readyMessage?: string;
   /** Errors that are not the client's fault (a failed session, a failed run). Default: console.error. */
@@ -96,8 +121,10 @@ export type ResolvedOptions = Required<
     | 'authenticate'
     | 'port'
     | 'accumulatedBudget'
+    | 'frameLog'
+    | 'sessionStore'
   >
-> & { accumulatedBudget: AccumulatedBudget | false } & Pick<
+> & { accumulatedBudget: AccumulatedBudget | false; frameLog: FrameLog; sessionStore?: SessionStore } & Pick<
     StreamingServerOptions,
     'server' | 'path' | 'createLLM' | 'sessionOptions' | 'allowedOrigins' | 'authenticate' | 'port'
   >;
@@ -125,13 +152,36 @@ export function resolveOptions(options: StreamingServerOptions): ResolvedOptions
   if (path !== undefined && !path.startsWith('/'))
     throw check.rangeError('path', "a path starting with '/'", path);
   checkOrigins(o.allowedOrigins);
+  const maxConnections = check.integer('maxConnections', o.maxConnections, 1000, 1);
+  const frameLog = checkImplements<FrameLog>('frameLog', o.frameLog, ['append', 'read', 'expire', 'delete']);
+  const sessionStore = checkImplements<SessionStore>('sessionStore', o.sessionStore, [
+    'start',
+    'stop',
+    'register',
+    'find',
+    'isAlive',
+    'requestTakeover',
+    'release',
+    'record',
+    'conversation',
+    'forget',
+  ]);
+  if (sessionStore !== undefined && frameLog === undefined) {
+    // The default log is in this process: another one could not replay from it.
+    throw check.typeError('frameLog', 'a shared log (a RedisFrameLog) when `sessionStore` is set', undefined);
+  }
   return {
     ...options,
     port: check.integer('port', o.port, 0, 0, 65_535),
     host: options.host ?? '127.0.0.1',
     maxPayload: check.integer('maxPayload', o.maxPayload, 64 * 1024, 1),
     maxQueuedMessages: check.integer('maxQueuedMessages', o.maxQueuedMessages, 8, 0),
-    maxConnections: check.integer('maxConnections', o.maxConnections, 1000, 1),
+    maxConnections,
+    maxSessions: check.integer('maxSessions', o.maxSessions, maxConnections, 1),
+    resumeWindowMs: check.milliseconds('resumeWindowMs', o.resumeWindowMs, 30_000, 0),
+    onDisconnect: check.oneOf('onDisconnect', o.onDisconnect, ['continue', 'interrupt'], 'continue'),
+    frameLog: frameLog ?? new MemoryFrameLog(),
+    sessionStore,
     authenticateTimeoutMs: check.milliseconds('authenticateTimeoutMs', o.authenticateTimeoutMs, 5_000),
     headersTimeoutMs: check.milliseconds('headersTimeoutMs', o.headersTimeoutMs, 10_000),
     requestTimeoutMs: check.milliseconds('requestTimeoutMs', o.requestTimeoutMs, 30_000),
@@ -209,4 +259,18 @@ function checkBudget(value: unknown): AccumulatedBudget | false {
     extra: check.integer('accumulatedBudget.extra', o.extra, d.extra, 0),
     intervalMs: check.milliseconds('accumulatedBudget.intervalMs', o.intervalMs, d.intervalMs),
   };
+}
+
+/** An object with these methods (a store or log of the app's own), or undefined. */
+function checkImplements<T>(name: string, value: unknown, methods: readonly string[]): T | undefined {
+  if (value === undefined) return undefined;
+  const record = value as Record<string, unknown> | null;
+  if (
+    record === null ||
+    typeof record !== 'object' ||
+    !methods.every((m) => typeof record[m] === 'function')
+  ) {
+    throw check.typeError(name, `an object with ${methods.join(', ')}`, value);
+  }
+  return value as T;
 }

@@ -6,7 +6,7 @@ import type { StreamingTextOutput } from '../streaming-text-output.js';
 import { TIMED_OUT, withDeadline } from './deadline.js';
 import type { EventFramer } from './event-frames.js';
 import { startPump } from './event-pump.js';
-import type { FrameSender } from './frame-sender.js';
+import type { FrameSink } from './frame-sender.js';
 import { toResultEvents } from './run-events.js';
 
 export interface TurnContext {
@@ -14,7 +14,7 @@ export interface TurnContext {
   output: StreamingTextOutput;
   /** This connection's reader of `output`. */
   reader: StreamReader;
-  sender: FrameSender;
+  sender: FrameSink;
   framer: EventFramer;
   turnTimeoutMs: number;
   onError: (error: unknown, where: string) => void;

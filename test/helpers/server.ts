@@ -19,7 +19,10 @@ afterEach(async () => {
   if (seen.length > 0) throw new Error(`unhandled during test: ${seen.map(String).join('; ')}`);
 });
 
-/** A real server on 127.0.0.1:0 with FakeLLM; closed after each test. */
+/**
+ * A real server on 127.0.0.1:0 with FakeLLM; closed after each test. Sessions close with their
+ * socket (`resumeWindowMs: 0`) unless a test asks for resuming.
+ */
 export async function startServer(
   options: Partial<StreamingServerOptions> & { script?: FakeResponse[] } = {},
 ): Promise<StreamingServer> {
@@ -27,6 +30,7 @@ export async function startServer(
   const errors: unknown[] = [];
   const server = await createStreamingServer({
     port: 0,
+    resumeWindowMs: 0,
     createAgent: () => createAgent(),
     createLLM: () => new voice.testing.FakeLLM(script),
     onError: (error, where) => {

@@ -32,6 +32,8 @@ const server = await createStreamingServer({
   createAgent: () => new voice.Agent({ instructions: 'churn' }),
   createLLM: () => new ScriptedChunkLLM(() => chunks),
   rateLimit: false,
+  // Churn of sessions that close with their socket; resuming has its own tests (test/resume*.ts).
+  resumeWindowMs: 0,
   onError: (error, where) => unexpected.push(`${where}: ${String(error)}`),
 });
 const random = prng(7);

@@ -56,7 +56,7 @@ function Turn({ turn }: { turn: AgentTurn }) {
 }
 
 function App() {
-  const { turns, isStreaming, sendMessage, stop, status, error } = useStreamingAgent(wsUrl);
+  const { turns, isStreaming, sendMessage, stop, status, isOpen, error } = useStreamingAgent(wsUrl);
   const [draft, setDraft] = useState('');
   const end = useRef<HTMLDivElement>(null);
   const lastText = turns.at(-1)?.text;
@@ -68,7 +68,7 @@ function App() {
   const submit = (event: FormEvent) => {
     event.preventDefault();
     const message = draft.trim();
-    if (message === '' || status !== 'open') return;
+    if (message === '' || !isOpen) return;
     sendMessage(message);
     setDraft('');
   };
@@ -81,7 +81,7 @@ function App() {
           {status}
         </span>
       </header>
-      {status !== 'open' && status !== 'idle' && status !== 'connecting' && (
+      {!isOpen && status !== 'idle' && status !== 'connecting' && (
         <div className="banner" data-testid="banner">
           {status === 'reconnecting' ? 'Connection lost. Reconnecting…' : 'Disconnected from the agent.'}
         </div>
@@ -97,7 +97,7 @@ function App() {
         {turns.map((turn) => (
           <Turn key={turn.id} turn={turn} />
         ))}
-        {error && status === 'open' && <div className="meta">{error}</div>}
+        {error && isOpen && <div className="meta">{error}</div>}
         <div ref={end} />
       </div>
       <form onSubmit={submit}>
@@ -112,7 +112,7 @@ function App() {
             Stop
           </button>
         ) : (
-          <button type="submit" disabled={status !== 'open'}>
+          <button type="submit" disabled={!isOpen}>
             Send
           </button>
         )}

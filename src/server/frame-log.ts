@@ -1,0 +1,154 @@
+import type { SequencedFrame } from '../protocol.js';
+
+/** What a log holds of one session's frames after a given `seq`. */
+export interface FrameLogRead {
+  /** The frames logged after the requested seq and still held, oldest first. */
+  frames: SequencedFrame[];
+  /**
+   * True when frames after the requested seq were dropped by the log's bound: `frames` does not
+   * start right after it.
+   */
+  gap: boolean;
+}
+
+/**
+ * The numbered frames of each session, so a client that comes back can be sent what it missed.
+ * Bounded per session; a session's frames are forgotten once it has expired.
+ *
+ * `append` is fire-and-forget and keeps order: a `read` issued after an `append` sees it. The
+ * server calls it once per frame on its send path, so it must be cheap and must not throw.
+ */
+export interface FrameLog {
+  append(sessionId: string, frame: SequencedFrame): void;
+  /** Frames with `seq > after`. */
+  read(sessionId: string, after: number): Promise<FrameLogRead>;
+  /** The session is detached: forget its frames `ms` from now unless touched again. */
+  expire(sessionId: string, ms: number): void;
+  /** The session is gone: forget its frames now. */
+  delete(sessionId: string): void;
+}
+
+/**
+ * What a frame weighs in the log, in UTF-16 code units of its JSON, estimated without stringifying
+ * the text-bearing frames (one per delta, so this is on the hot path).
+ */
+export function frameSize(frame: SequencedFrame): number {
+  // 64: the keys, quotes and numbers around the text.
+  const id = 'id' in frame && frame.id !== undefined ? frame.id.length : 0;
+  switch (frame.type) {
+    case 'delta':
+      return 64 + id + frame.delta.length + (frame.accumulated?.length ?? 0);
+    case 'complete':
+      return 64 + id + frame.text.length;
+    default:
+      return JSON.stringify(frame).length;
+  }
+}
+
+/**
+ * The frame as the log keeps it: a delta's `accumulated` is dropped, so a session's log grows with
+ * its text, not with the square of it (a client rebuilds `accumulated` from the deltas).
+ */
+export function loggedForm(frame: SequencedFrame): SequencedFrame {
+  if (frame.type !== 'delta' || frame.accumulated === undefined) return frame;
+  const { accumulated: _dropped, ...rest } = frame;
+  return rest;
+}
+
+export interface MemoryFrameLogOptions {
+  /** Frame bytes kept per session (JSON code units); the oldest frames go first. Default 256 KiB. */
+  maxBytes?: number;
+}
+
+interface SessionFrames {
+  frames: SequencedFrame[];
+  sizes: number[];
+  /** Index of the oldest frame still held (the array is compacted now and then, not per drop). */
+  head: number;
+  bytes: number;
+  /** Seq of the newest frame dropped by the bound: 0 while none was. */
+  dropped: number;
+  timer: ReturnType<typeof setTimeout> | undefined;
+}
+
+/** The default log: in this process's memory, bounded by bytes per session. No dependency. */
+export class MemoryFrameLog implements FrameLog {
+  readonly maxBytes: number;
+  private readonly sessions = new Map<string, SessionFrames>();
+
+  constructor(options: MemoryFrameLogOptions = {}) {
+    const maxBytes = options.maxBytes ?? 256 * 1024;
+    if (typeof maxBytes !== 'number' || !Number.isFinite(maxBytes) || maxBytes < 1) {
+      throw new RangeError(`MemoryFrameLog: \`maxBytes\` must be a number >= 1, got ${String(maxBytes)}`);
+    }
+    this.maxBytes = maxBytes;
+  }
+
+  /** Sessions with frames held: for tests and metrics. */
+  get size(): number {
+    return this.sessions.size;
+  }
+
+  /** Bytes held for a session (estimated as in `frameSize`). */
+  bytesOf(sessionId: string): number {
+    return this.sessions.get(sessionId)?.bytes ?? 0;
+  }
+
+  append(sessionId: string, frame: SequencedFrame): void {
+    let held = this.sessions.get(sessionId);
+    if (held === undefined) {
+      held = { frames: [], sizes: [], head: 0, bytes: 0, dropped: 0, timer: undefined };
+      this.sessions.set(sessionId, held);
+    } else if (held.timer !== undefined) {
+      clearTimeout(held.timer);
+      held.timer = undefined;
+    }
+    const kept = loggedForm(frame);
+    const size = frameSize(kept);
+    held.frames.push(kept);
+    held.sizes.push(size);
+    held.bytes += size;
+    while (held.bytes > this.maxBytes && held.head < held.frames.length) {
+      held.bytes -= held.sizes[held.head]!;
+      held.dropped = held.frames[held.head]!.seq;
+      held.head++;
+    }
+    // Compact once the dropped prefix is as long as what is held: amortised O(1) per frame.
+    if (held.head > 64 && held.head * 2 > held.frames.length) {
+      held.frames = held.frames.slice(held.head);
+      held.sizes = held.sizes.slice(held.head);
+      held.head = 0;
+    }
+  }
+
+  read(sessionId: string, after: number): Promise<FrameLogRead> {
+    return Promise.resolve(this.readNow(sessionId, after));
+  }
+
+  /** `read` without the promise: the in-process server replays in the same tick as it attaches. */
+  readNow(sessionId: string, after: number): FrameLogRead {
+    const held = this.sessions.get(sessionId);
+    if (held === undefined) return { frames: [], gap: false };
+    const frames: SequencedFrame[] = [];
+    for (let i = held.head; i < held.frames.length; i++) {
+      const frame = held.frames[i]!;
+      if (frame.seq > after) frames.push(frame);
+    }
+    return { frames, gap: held.dropped > after };
+  }
+
+  expire(sessionId: string, ms: number): void {
+    const held = this.sessions.get(sessionId);
+    if (held === undefined) return;
+    clearTimeout(held.timer);
+    held.timer = setTimeout(() => this.sessions.delete(sessionId), ms);
+    held.timer.unref?.();
+  }
+
+  delete(sessionId: string): void {
+    const held = this.sessions.get(sessionId);
+    if (held === undefined) return;
+    clearTimeout(held.timer);
+    this.sessions.delete(sessionId);
+  }
+}

@@ -1,0 +1,256 @@
+import { randomUUID } from 'node:crypto';
+import { llm, voice } from '@livekit/agents';
+import { clientWantsAccumulated } from '../negotiation.js';
+import type { ErrorCode } from '../protocol.js';
+import type { StreamReader } from '../stream-reader.js';
+import { StreamingTextOutput } from '../streaming-text-output.js';
+import { EventFramer } from './event-frames.js';
+import type { FrameLog } from './frame-log.js';
+import type { ConnectionContext, ResolvedOptions } from './options.js';
+import { SessionChannel } from './session-channel.js';
+import type { ConversationRecord } from './session-store.js';
+import { Turn } from './turn.js';
+
+/** Message ids a resumable session remembers, to answer each once. */
+const SEEN_IDS_KEPT = 1024;
+
+interface QueuedMessage {
+  message: string;
+  id: string | undefined;
+}
+
+export interface LiveSessionHooks {
+  sessionOpened(): void;
+  sessionClosed(): void;
+  /** Each message accepted and each turn's outcome, for another process to rebuild from. */
+  record?(sessionId: string, entry: ConversationRecord): void;
+}
+
+/** A session rebuilt from another process's records: its conversation and where its seqs were. */
+export interface Restored {
+  conversation: readonly ConversationRecord[];
+  /** The last seq the old session sent: this one goes on from there. */
+  seq: number;
+}
+
+/**
+ * One conversation: its AgentSession, its queue of messages (answered one run at a time, in
+ * order), and its channel out. It outlives the connection that opened it when resuming is on: a
+ * connection attaches to it, and may go and come back while a turn keeps running.
+ */
+export class LiveSession {
+  /** Random, not the resume token: it names the session in the log and may appear in logs. */
+  readonly id = randomUUID();
+  readonly channel: SessionChannel;
+  /** The connection attached now: only it may detach the session. */
+  holder: object | undefined;
+  /** Closes the holder's socket when another connection resumes this session. */
+  evict: (() => void) | undefined;
+  /** The registry key (the token's hash), once registered. */
+  key: string | undefined;
+  private readonly queue: QueuedMessage[] = [];
+  private session: voice.AgentSession | undefined;
+  private output: StreamingTextOutput | undefined;
+  private reader: StreamReader | undefined;
+  private current: Turn | undefined;
+  private answering: Promise<void> | undefined;
+  private ready = false;
+  private readonly seenIds = new Set<string>();
+  /** Our client rebuilds `accumulated` itself and says so when it connects (`?accumulated=0`). */
+  private readonly sendAccumulated: boolean | number;
+  private closing: Promise<void> | undefined;
+
+  constructor(
+    private readonly context: ConnectionContext,
+    private readonly options: ResolvedOptions,
+    private readonly hooks: LiveSessionHooks,
+    log: FrameLog | undefined,
+    private readonly restored?: Restored,
+  ) {
+    this.channel = new SessionChannel(log, this.id);
+    this.sendAccumulated = clientWantsAccumulated(context.request.url) ? options.sendAccumulated : false;
+    if (restored !== undefined) {
+      this.channel.continueFrom(restored.seq);
+      for (const entry of restored.conversation) if (entry.id !== undefined) this.seenIds.add(entry.id);
+    }
+    const record = hooks.record;
+    if (record !== undefined) {
+      this.channel.onOutcome = (frame) => {
+        const text =
+          frame.type === 'result'
+            ? frame.events
+                .map((e) => (e.type === 'message' && e.role === 'assistant' ? e.content : ''))
+                .filter(Boolean)
+                .join('\n')
+            : '';
+        record(
+          this.id,
+          frame.id === undefined ? { kind: 'outcome', text } : { kind: 'outcome', id: frame.id, text },
+        );
+      };
+    }
+  }
+
+  get isClosed(): boolean {
+    return this.closing !== undefined;
+  }
+
+  /**
+   * Starts the AgentSession; false (reported to `onError`) when it could not. `onReady` runs once
+   * it has started, before the first queued message is answered.
+   */
+  async open(onReady: () => void): Promise<boolean> {
+    const ctx = this.context;
+    try {
+      const [agent, llm, extra] = await Promise.all([
+        this.options.createAgent(ctx),
+        this.options.createLLM?.(ctx),
+        this.options.sessionOptions?.(ctx),
+      ]);
+      if (this.closing) return false;
+      if (this.restored !== undefined) await restoreConversation(agent, this.restored.conversation);
+      if (this.closing) return false;
+      // No "user away" timer by default: a text client is not a microphone, and the framework's
+      // timer outlives session.close() by up to 15 s. `sessionOptions` can turn it back on.
+      const session = new voice.AgentSession({ userAwayTimeout: null, ...extra, ...(llm ? { llm } : {}) });
+      this.session = session;
+      this.hooks.sessionOpened();
+      // The server reads with subscribe() only: no backlog for stream() readers. Tool steps go
+      // through the same reader as the text, so their frames keep their true order.
+      this.output = StreamingTextOutput.attach(session, {
+        bufferSize: this.options.bufferSize,
+        backlogSize: 0,
+        toolSteps: true,
+      });
+      this.reader = this.output.subscribe();
+      await session.start({ agent });
+    } catch (error) {
+      this.options.onError(error, 'session start');
+      return false;
+    }
+    if (this.closing) return false;
+    this.ready = true;
+    onReady();
+    this.answerQueued();
+    return true;
+  }
+
+  /**
+   * Queues a message; `busy` when too many are waiting. A resumable session answers each id once:
+   * a client that resumes sends again what it has no answer for, and one already taken is dropped.
+   */
+  enqueue(message: string, id: string | undefined): ErrorCode | undefined {
+    if (id !== undefined && this.channel.numbered) {
+      if (this.seenIds.has(id)) return undefined;
+      this.seenIds.add(id);
+      // Bounded: the oldest ids go first (a Set iterates in insertion order).
+      if (this.seenIds.size > SEEN_IDS_KEPT) this.seenIds.delete(this.seenIds.values().next().value!);
+    }
+    const waiting = this.queue.length + (this.current ? 1 : 0);
+    // The message being answered does not count against the queue.
+    if (waiting > this.options.maxQueuedMessages) return 'busy';
+    this.queue.push({ message, id });
+    this.hooks.record?.(
+      this.id,
+      id === undefined ? { kind: 'input', text: message } : { kind: 'input', id, text: message },
+    );
+    this.answerQueued();
+    return undefined;
+  }
+
+  /** Stops the generation in progress; false when nothing is being answered. */
+  interrupt(): boolean {
+    if (!this.current) return false;
+    this.current.interrupt();
+    return true;
+  }
+
+  /** Its connection went; with `onDisconnect: 'interrupt'` the turn in progress stops. */
+  detached(): void {
+    if (this.options.onDisconnect === 'interrupt') this.current?.interrupt();
+  }
+
+  private answerQueued(): void {
+    if (!this.ready || this.answering !== undefined || this.closing) return;
+    this.answering = this.answerAll().finally(() => {
+      this.answering = undefined;
+    });
+  }
+
+  private async answerAll(): Promise<void> {
+    for (let next = this.queue.shift(); next !== undefined && !this.closing; next = this.queue.shift()) {
+      const turn = new Turn(
+        {
+          session: this.session!,
+          output: this.output!,
+          reader: this.reader!,
+          sender: this.channel,
+          framer: new EventFramer(this.sendAccumulated, this.options.accumulatedBudget),
+          turnTimeoutMs: this.options.turnTimeoutMs,
+          onError: this.options.onError,
+        },
+        next.message,
+        next.id,
+      );
+      this.current = turn;
+      try {
+        await turn.answer();
+      } catch (error) {
+        this.options.onError(error, 'turn');
+      } finally {
+        this.current = undefined;
+      }
+    }
+  }
+
+  /** Stops the run, ends the reader, closes the AgentSession. Never throws; idempotent. */
+  close(): Promise<void> {
+    this.closing ??= this.shutdown();
+    return this.closing;
+  }
+
+  private async shutdown(): Promise<void> {
+    this.queue.length = 0;
+    this.current?.abandon();
+    this.output?.close();
+    this.channel.close();
+    try {
+      await this.answering;
+    } catch {
+      // already reported by answerAll
+    }
+    const session = this.session;
+    if (session === undefined) return;
+    try {
+      await session.close();
+    } catch (error) {
+      this.options.onError(error, 'session close');
+    } finally {
+      this.hooks.sessionClosed();
+    }
+  }
+}
+
+/**
+ * Puts a conversation another process had into a new agent's chat context: each message and the
+ * assistant text that answered it, oldest first, before anything this session adds.
+ */
+async function restoreConversation(
+  agent: voice.Agent,
+  conversation: readonly ConversationRecord[],
+): Promise<void> {
+  const items: llm.ChatItem[] = [];
+  for (const entry of conversation) {
+    if (entry.text === '') continue;
+    const role = entry.kind === 'input' ? 'user' : 'assistant';
+    items.push(llm.ChatMessage.create({ role, content: entry.text }));
+  }
+  if (items.length === 0) return;
+  const ctx = agent.chatCtx.copy();
+  const start = Date.now() - items.length - 1;
+  items.forEach((item, i) => {
+    item.createdAt = start + i;
+  });
+  ctx.items = [...ctx.items, ...items];
+  await agent.updateChatCtx(ctx);
+}

@@ -1,0 +1,233 @@
+import { errorFrame, type SequencedFrame, type ServerFrame } from '../protocol.js';
+import type { FrameLog } from './frame-log.js';
+import type { FrameSink } from './frame-sender.js';
+
+/** Results and errors kept to resend after a gap: the last few turns' outcomes. */
+const OUTCOMES_KEPT = 32;
+
+interface OpenGeneration {
+  generation: number;
+  text: string;
+  complete: boolean;
+}
+
+/**
+ * What a client that lost frames needs to carry on: the turn in progress (each generation's text
+ * so far) and the outcomes of the last few turns. Fed every frame the session sends.
+ */
+export class TurnSnapshot {
+  private turnId: string | undefined;
+  private generations: OpenGeneration[] = [];
+  private readonly outcomes: SequencedFrame[] = [];
+
+  observe(frame: SequencedFrame): void {
+    switch (frame.type) {
+      case 'delta': {
+        const open = this.generationFor(frame.generation, frame.id);
+        open.text += frame.delta;
+        return;
+      }
+      case 'complete': {
+        const open = this.generationFor(frame.generation, frame.id);
+        open.text = frame.text;
+        open.complete = true;
+        return;
+      }
+      case 'result':
+      case 'error':
+        if (frame.type === 'result' || frame.id !== undefined) {
+          if (frame.id === this.turnId) this.generations = [];
+          this.outcomes.push(frame);
+          if (this.outcomes.length > OUTCOMES_KEPT) this.outcomes.shift();
+        }
+        return;
+      default:
+        return;
+    }
+  }
+
+  /**
+   * Frames that bring a client that has everything up to `after` (except a gap) up to date: the
+   * outcomes it missed, then the turn in progress restated (a `complete` per finished generation,
+   * one `restate` delta for the open one).
+   */
+  catchUp(after: number): ServerFrame[] {
+    const frames: ServerFrame[] = this.outcomes.filter((frame) => frame.seq > after);
+    for (const open of this.generations) {
+      const id = this.turnId;
+      if (open.complete) {
+        frames.push(
+          id === undefined
+            ? { type: 'complete', text: open.text, generation: open.generation }
+            : { type: 'complete', text: open.text, generation: open.generation, id },
+        );
+      } else {
+        const delta: ServerFrame = {
+          type: 'delta',
+          delta: open.text,
+          accumulated: open.text,
+          generation: open.generation,
+          restate: true,
+        };
+        if (id !== undefined) delta.id = id;
+        frames.push(delta);
+      }
+    }
+    return frames;
+  }
+
+  private generationFor(generation: number, id: string | undefined): OpenGeneration {
+    if (id !== this.turnId) {
+      this.turnId = id;
+      this.generations = [];
+    }
+    let open = this.generations.at(-1);
+    if (open === undefined || open.generation !== generation) {
+      open = { generation, text: '', complete: false };
+      this.generations.push(open);
+    }
+    return open;
+  }
+}
+
+/**
+ * A session's one way out: it numbers every frame, logs it, and hands it to the connection
+ * attached now, if any. It stays open while the session lives, so a turn keeps running (and its
+ * frames keep being logged) while the client is away. While it replays to a resuming client it
+ * reports itself behind, so the turn's pump waits instead of overtaking the replay.
+ */
+export class SessionChannel implements FrameSink {
+  private seq = 0;
+  private target: FrameSink | undefined;
+  /** Frames sent while a replay is under way, sent after it. */
+  private held: SequencedFrame[] | undefined;
+  private drainWaiters: Array<() => void> = [];
+  private closed = false;
+  readonly snapshot = new TurnSnapshot();
+  /** Called with each turn's `result` or `error` (with an id), once numbered. */
+  onOutcome: ((frame: Extract<ServerFrame, { type: 'result' | 'error' }>) => void) | undefined;
+
+  /** Without a log (resuming is off), frames go out as they are: no `seq`, nothing kept. */
+  constructor(
+    private readonly log: FrameLog | undefined,
+    readonly sessionId: string,
+  ) {}
+
+  /** The seq of the newest frame sent. */
+  get lastSeq(): number {
+    return this.seq;
+  }
+
+  /** Frames carry `seq` and are logged (resuming is on). */
+  get numbered(): boolean {
+    return this.log !== undefined;
+  }
+
+  get isOpen(): boolean {
+    return !this.closed;
+  }
+
+  get isBehind(): boolean {
+    return this.held !== undefined || (this.target?.isBehind ?? false);
+  }
+
+  get isAttached(): boolean {
+    return this.target !== undefined;
+  }
+
+  send(frame: ServerFrame): void {
+    if (this.closed) return;
+    if (this.log === undefined) {
+      this.target?.send(frame);
+      return;
+    }
+    const sequenced = frame as SequencedFrame;
+    sequenced.seq = ++this.seq;
+    this.snapshot.observe(sequenced);
+    this.log.append(this.sessionId, sequenced);
+    if (
+      this.onOutcome !== undefined &&
+      (sequenced.type === 'result' || (sequenced.type === 'error' && sequenced.id !== undefined))
+    )
+      this.onOutcome(sequenced);
+    if (this.held !== undefined) this.held.push(sequenced);
+    else this.target?.send(sequenced);
+  }
+
+  drained(): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    if (this.held !== undefined) return new Promise((resolve) => this.drainWaiters.push(resolve));
+    return this.target?.drained() ?? Promise.resolve();
+  }
+
+  /** A session rebuilt from another process's log numbers on from where that one stopped. */
+  continueFrom(seq: number): void {
+    this.seq = Math.max(this.seq, seq);
+  }
+
+  /** A fresh connection: live frames from now on. */
+  attach(target: FrameSink): void {
+    this.target = target;
+    this.held = undefined;
+    this.wake();
+  }
+
+  /**
+   * A resuming connection that has every frame up to `after`: replays what it missed from the
+   * log, or tells it of a gap and restates the current turn, then goes live. `before` is sent
+   * first (the `ready`), unnumbered. No frame is lost or sent twice: live frames are held while
+   * the log is read, then only those past the replay are sent.
+   */
+  async resume(target: FrameSink, after: number, before: ServerFrame): Promise<void> {
+    this.target = target;
+    const held: SequencedFrame[] = [];
+    this.held = held;
+    let read: Awaited<ReturnType<FrameLog['read']>>;
+    try {
+      if (this.log === undefined) throw new Error('no log');
+      read = await this.log.read(this.sessionId, after);
+    } catch {
+      read = { frames: [], gap: true };
+    }
+    // Another connection took over while the log was read: it replays for itself.
+    if (this.target !== target || this.held !== held) return;
+    this.held = undefined;
+    target.send(before);
+    // A client ahead of us (a seq from another life of the session) gets the turn restated too.
+    const first = read.frames[0]?.seq ?? this.seq + 1;
+    if (read.gap || after > this.seq || first > after + 1) {
+      target.send(errorFrame('resume_gap'));
+      for (const frame of this.snapshot.catchUp(after)) target.send(frame);
+    } else {
+      let last = after;
+      for (const frame of read.frames) {
+        if (frame.seq <= last) continue;
+        target.send(frame);
+        last = frame.seq;
+      }
+      for (const frame of held) if (frame.seq > last) target.send(frame);
+    }
+    this.wake();
+  }
+
+  /** The connection went: frames are only logged until another attaches. */
+  detach(target: FrameSink): void {
+    if (this.target !== target) return;
+    this.target = undefined;
+    this.held = undefined;
+    this.wake();
+  }
+
+  close(): void {
+    this.closed = true;
+    this.target = undefined;
+    this.held = undefined;
+    this.wake();
+  }
+
+  private wake(): void {
+    const waiters = this.drainWaiters;
+    this.drainWaiters = [];
+    for (const resolve of waiters) resolve();
+  }
+}

@@ -1,0 +1,270 @@
+import type { SequencedFrame } from '../protocol.js';
+import type { ConversationRecord, SessionStore, StoredSession } from '../server/session-store.js';
+
+export type { ConversationRecord, SessionStore, StoredSession } from '../server/session-store.js';
+
+import { randomUUID } from 'node:crypto';
+import type { FrameLog, FrameLogRead } from '../server/frame-log.js';
+import { loggedForm } from '../server/frame-log.js';
+
+/**
+ * The one method this module needs of a Redis client: ioredis's `call(command, ...args)`. Pass an
+ * `ioredis` instance (`new Redis(url)`); nothing here imports ioredis, so it stays an optional peer.
+ */
+export interface RedisCaller {
+  call(command: string, ...args: Array<string | number>): Promise<unknown>;
+}
+
+export interface RedisFrameLogOptions {
+  /** Frames kept per session (`XADD … MAXLEN =`): Redis bounds a stream by entries. Default 4096. */
+  maxFrames?: number;
+  /** Prefix of every key this log writes. Default `lst:`. */
+  prefix?: string;
+  /**
+   * How long a session's frames outlive its last frame when nobody calls `expire` (a process that
+   * died holding it). Default 10 minutes.
+   */
+  idleTtlMs?: number;
+  /** A failed append or expire (they are fire-and-forget). Default: console.error. */
+  onError?: (error: unknown, where: string) => void;
+}
+
+const positiveInteger = (name: string, value: unknown, owner = 'RedisFrameLog'): number => {
+  if (typeof value !== 'number') {
+    throw new TypeError(`${owner}: \`${name}\` must be a number, got ${typeof value}`);
+  }
+  if (!Number.isInteger(value) || value < 1) {
+    throw new RangeError(`${owner}: \`${name}\` must be an integer >= 1, got ${value}`);
+  }
+  return value;
+};
+
+/**
+ * The frame log on Redis Streams, shared by every server process: one stream per session whose
+ * entry ids are the frames' seqs (`<seq>-0`), so `XREAD … STREAMS key <seq>-0` returns exactly the
+ * frames after `seq`. Each append trims the stream (`MAXLEN =`) and pushes its expiry back.
+ */
+export class RedisFrameLog implements FrameLog {
+  readonly maxFrames: number;
+  readonly prefix: string;
+  readonly idleTtlMs: number;
+  private readonly onError: (error: unknown, where: string) => void;
+
+  constructor(
+    private readonly redis: RedisCaller,
+    options: RedisFrameLogOptions = {},
+  ) {
+    if (typeof redis?.call !== 'function') {
+      throw new TypeError('RedisFrameLog: pass a Redis client with `call()` (an ioredis instance)');
+    }
+    this.maxFrames = positiveInteger('maxFrames', options.maxFrames ?? 4096);
+    this.idleTtlMs = positiveInteger('idleTtlMs', options.idleTtlMs ?? 600_000);
+    const prefix = options.prefix ?? 'lst:';
+    if (typeof prefix !== 'string') {
+      throw new TypeError(`RedisFrameLog: \`prefix\` must be a string, got ${typeof prefix}`);
+    }
+    this.prefix = prefix;
+    this.onError =
+      options.onError ?? ((error, where) => console.error(`[livekit-streaming-text] redis ${where}:`, error));
+  }
+
+  /** The stream key of a session. */
+  key(sessionId: string): string {
+    return `${this.prefix}${sessionId}:frames`;
+  }
+
+  append(sessionId: string, frame: SequencedFrame): void {
+    const key = this.key(sessionId);
+    const json = JSON.stringify(loggedForm(frame));
+    // One connection keeps commands in order: a later read sees this append.
+    this.redis
+      .call('XADD', key, 'MAXLEN', '=', this.maxFrames, `${frame.seq}-0`, 'f', json)
+      .catch((error) => this.onError(error, 'XADD'));
+    this.redis.call('PEXPIRE', key, this.idleTtlMs).catch((error) => this.onError(error, 'PEXPIRE'));
+  }
+
+  async read(sessionId: string, after: number): Promise<FrameLogRead> {
+    const key = this.key(sessionId);
+    const [reply, oldest] = await Promise.all([
+      this.redis.call('XREAD', 'STREAMS', key, `${after}-0`),
+      this.redis.call('XRANGE', key, '-', '+', 'COUNT', 1),
+    ]);
+    const frames = entriesOf(reply).map(
+      ([, fields]) => JSON.parse(fieldValue(fields, 'f')) as SequencedFrame,
+    );
+    const first = (oldest as Array<[string, string[]]> | null)?.[0];
+    const oldestSeq = first === undefined ? undefined : Number.parseInt(first[0], 10);
+    // Frames after `after` were trimmed when the oldest held is past the next one expected.
+    const gap = oldestSeq !== undefined && oldestSeq > after + 1;
+    return { frames, gap };
+  }
+
+  expire(sessionId: string, ms: number): void {
+    this.redis
+      .call('PEXPIRE', this.key(sessionId), Math.max(1, Math.ceil(ms)))
+      .catch((error) => this.onError(error, 'PEXPIRE'));
+  }
+
+  delete(sessionId: string): void {
+    this.redis.call('DEL', this.key(sessionId)).catch((error) => this.onError(error, 'DEL'));
+  }
+}
+
+/**
+ * XREAD's reply for one stream: `[[key, entries]]` in RESP2, `[key, entries]` as ioredis flattens
+ * RESP3's map, or null when there is nothing; each entry is `[id, [field, value, …]]`.
+ */
+function entriesOf(reply: unknown): Array<[string, string[]]> {
+  if (!Array.isArray(reply) || reply.length === 0) return [];
+  const stream = (typeof reply[0] === 'string' ? reply : reply[0]) as [string, Array<[string, string[]]>];
+  return Array.isArray(stream[1]) ? stream[1] : [];
+}
+
+function fieldValue(fields: string[], name: string): string {
+  for (let i = 0; i < fields.length; i += 2) if (fields[i] === name) return fields[i + 1]!;
+  throw new Error(`RedisFrameLog: an entry without \`${name}\``);
+}
+
+export interface RedisSessionStoreOptions {
+  /** Prefix of every key. Default `lst:`. */
+  prefix?: string;
+  /**
+   * A process is alive while its lease is; it renews it every third of this. A process that died
+   * is taken over at most this long after. Default 3 s.
+   */
+  leaseMs?: number;
+  /** How long a session's records outlive its last message. Default 10 minutes. */
+  idleTtlMs?: number;
+  /** Conversation entries kept per session (the oldest go). Default 1000. */
+  maxRecords?: number;
+  onError?: (error: unknown, where: string) => void;
+}
+
+/** Atomically takes the takeover requests addressed to a process. */
+const TAKE_REQUESTS = "local v = redis.call('LRANGE', KEYS[1], 0, -1); redis.call('DEL', KEYS[1]); return v";
+
+/**
+ * Who holds which session, and each session's conversation, on Redis: what lets a process resume
+ * a session another one held. Each process renews a lease (`<prefix>proc:<id>`, `PX leaseMs`); a
+ * token key maps to a hash `{sid, owner, identity}`; a session's conversation is a list of JSON
+ * entries. Takeover requests to a live process go through a list it drains as it renews its lease.
+ */
+export class RedisSessionStore implements SessionStore {
+  readonly processId = randomUUID();
+  readonly prefix: string;
+  readonly leaseMs: number;
+  readonly idleTtlMs: number;
+  readonly maxRecords: number;
+  private readonly onError: (error: unknown, where: string) => void;
+  private timer: ReturnType<typeof setInterval> | undefined;
+
+  constructor(
+    private readonly redis: RedisCaller,
+    options: RedisSessionStoreOptions = {},
+  ) {
+    if (typeof redis?.call !== 'function') {
+      throw new TypeError('RedisSessionStore: pass a Redis client with `call()` (an ioredis instance)');
+    }
+    this.leaseMs = positiveInteger('leaseMs', options.leaseMs ?? 3_000, 'RedisSessionStore');
+    this.idleTtlMs = positiveInteger('idleTtlMs', options.idleTtlMs ?? 600_000, 'RedisSessionStore');
+    this.maxRecords = positiveInteger('maxRecords', options.maxRecords ?? 1000, 'RedisSessionStore');
+    const prefix = options.prefix ?? 'lst:';
+    if (typeof prefix !== 'string') {
+      throw new TypeError(`RedisSessionStore: \`prefix\` must be a string, got ${typeof prefix}`);
+    }
+    this.prefix = prefix;
+    this.onError =
+      options.onError ?? ((error, where) => console.error(`[livekit-streaming-text] redis ${where}:`, error));
+  }
+
+  private proc(processId: string): string {
+    return `${this.prefix}proc:${processId}`;
+  }
+  private tok(key: string): string {
+    return `${this.prefix}tok:${key}`;
+  }
+  private chat(sessionId: string): string {
+    return `${this.prefix}${sessionId}:chat`;
+  }
+
+  async start(onTakeover: (sessionId: string) => void): Promise<void> {
+    const renew = async () => {
+      await this.redis.call('SET', this.proc(this.processId), '1', 'PX', this.leaseMs);
+      const asked = (await this.redis.call(
+        'EVAL',
+        TAKE_REQUESTS,
+        1,
+        `${this.proc(this.processId)}:takeover`,
+      )) as string[] | null;
+      for (const sessionId of asked ?? []) onTakeover(sessionId);
+    };
+    await renew();
+    this.timer = setInterval(
+      () => void renew().catch((error) => this.onError(error, 'lease')),
+      Math.max(1, Math.floor(this.leaseMs / 3)),
+    );
+    this.timer.unref?.();
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    this.timer = undefined;
+    await this.redis.call('DEL', this.proc(this.processId)).catch((error) => this.onError(error, 'DEL'));
+  }
+
+  register(key: string, session: StoredSession): void {
+    const tok = this.tok(key);
+    this.fire('HSET', tok, 'sid', session.sessionId, 'owner', session.owner, 'identity', session.identity);
+    this.fire('PEXPIRE', tok, this.idleTtlMs);
+  }
+
+  async find(key: string): Promise<StoredSession | undefined> {
+    const fields = (await this.redis.call('HGETALL', this.tok(key))) as
+      | string[]
+      | Record<string, string>
+      | null;
+    const map = Array.isArray(fields) ? pairs(fields) : (fields ?? {});
+    if (map.sid === undefined) return undefined;
+    return { sessionId: map.sid, owner: map.owner ?? '', identity: map.identity ?? '' };
+  }
+
+  async isAlive(processId: string): Promise<boolean> {
+    if (processId === '') return false;
+    return (await this.redis.call('EXISTS', this.proc(processId))) === 1;
+  }
+
+  async requestTakeover(processId: string, sessionId: string): Promise<void> {
+    await this.redis.call('RPUSH', `${this.proc(processId)}:takeover`, sessionId);
+    await this.redis.call('PEXPIRE', `${this.proc(processId)}:takeover`, this.leaseMs * 2);
+  }
+
+  release(key: string): void {
+    this.fire('HSET', this.tok(key), 'owner', '');
+  }
+
+  record(sessionId: string, entry: ConversationRecord): void {
+    const chat = this.chat(sessionId);
+    this.fire('RPUSH', chat, JSON.stringify(entry));
+    this.fire('LTRIM', chat, -this.maxRecords, -1);
+    this.fire('PEXPIRE', chat, this.idleTtlMs);
+  }
+
+  async conversation(sessionId: string): Promise<ConversationRecord[]> {
+    const entries = (await this.redis.call('LRANGE', this.chat(sessionId), 0, -1)) as string[] | null;
+    return (entries ?? []).map((entry) => JSON.parse(entry) as ConversationRecord);
+  }
+
+  forget(key: string, sessionId: string): void {
+    this.fire('DEL', this.tok(key), this.chat(sessionId));
+  }
+
+  private fire(command: string, ...args: Array<string | number>): void {
+    this.redis.call(command, ...args).catch((error) => this.onError(error, command));
+  }
+}
+
+function pairs(flat: string[]): Record<string, string> {
+  const map: Record<string, string> = {};
+  for (let i = 0; i + 1 < flat.length; i += 2) map[flat[i]!] = flat[i + 1]!;
+  return map;
+}

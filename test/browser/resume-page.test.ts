@@ -1,0 +1,58 @@
+import { mkdirSync } from 'node:fs';
+import type { Duplex } from 'node:stream';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DemoLLM } from '../../src/demo/index.js';
+import { type RunningDemo, startDemo } from '../../src/demo/start.js';
+import { launchChromium } from '../helpers/browser.js';
+
+const OUTPUT = new URL('../../test-output/', import.meta.url).pathname;
+
+let browser: Browser;
+let demo: RunningDemo;
+let page: Page;
+/** The server side of every WebSocket the page opened, newest last: the test cuts them. */
+const sockets: Duplex[] = [];
+
+beforeAll(async () => {
+  mkdirSync(OUTPUT, { recursive: true });
+  demo = await startDemo({ port: 0, host: '127.0.0.1', createLLM: () => new DemoLLM({ tokenDelayMs: 25 }) });
+  demo.server.httpServer.on('upgrade', (_request, socket: Duplex) => sockets.push(socket));
+  browser = await launchChromium();
+  page = await browser.newPage({ viewport: { width: 900, height: 800 } });
+  await page.goto(demo.pageUrl);
+  await page.getByTestId('status').filter({ hasText: 'open' }).waitFor();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await demo?.close();
+});
+
+async function send(text: string) {
+  await page.getByLabel('Message').fill(text);
+  await page.getByLabel('Message').press('Enter');
+}
+
+const reply = (index: number) => page.getByTestId('reply').nth(index);
+
+describe('the demo page survives a cut connection', () => {
+  it('the server-side socket is cut mid-reply: the page resumes, and the reply completes in place, once', async () => {
+    // The same question twice: once cut mid-reply, once not; both replies must read the same.
+    await send('tell me everything');
+    await expect.poll(async () => (await reply(0).innerText()).length).toBeGreaterThan(40);
+    const before = sockets.length;
+    sockets.at(-1)!.destroy();
+    await page.getByTestId('status').filter({ hasText: 'resumed' }).waitFor({ timeout: 20_000 });
+    expect(sockets.length).toBeGreaterThan(before);
+    await expect.poll(() => reply(0).getAttribute('data-status'), { timeout: 30_000 }).toBe('complete');
+    await page.screenshot({ path: `${OUTPUT}demo-resumed.png` });
+    expect(await page.getByTestId('reply').count()).toBe(1);
+    const cut = await reply(0).innerText();
+
+    await send('tell me everything');
+    await expect.poll(() => reply(1).getAttribute('data-status'), { timeout: 30_000 }).toBe('complete');
+    expect(cut).toBe(await reply(1).innerText());
+    expect(await page.getByTestId('banner').count()).toBe(0);
+  }, 90_000);
+});

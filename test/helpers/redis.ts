@@ -1,0 +1,68 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export const REDIS_SERVER = process.env.REDIS_SERVER ?? '/usr/bin/redis-server';
+
+export interface RedisProcess {
+  port: number;
+  url: string;
+  stop(): Promise<void>;
+}
+
+/** A port the kernel says is free now. */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * Starts Debian's `redis-server` on a free loopback port, in a temp folder, with no persistence;
+ * `stop()` kills it and removes the folder. A real Redis, not a mock.
+ */
+export async function startRedis(): Promise<RedisProcess> {
+  for (let attempt = 0; ; attempt++) {
+    const port = await freePort();
+    const dir = mkdtempSync(join(tmpdir(), 'lst-redis-'));
+    const child = spawn(
+      REDIS_SERVER,
+      ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no'],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    const started = await readyOrExit(child);
+    const stop = async () => {
+      if (child.exitCode === null && child.signalCode === null) {
+        const exited = new Promise((resolve) => child.once('exit', resolve));
+        child.kill('SIGKILL');
+        await exited;
+      }
+      rmSync(dir, { recursive: true, force: true });
+    };
+    if (started) return { port, url: `redis://127.0.0.1:${port}`, stop };
+    await stop();
+    // Another process took the port between our check and redis binding it: try another.
+    if (attempt >= 3) throw new Error(`redis-server did not start (${REDIS_SERVER})`);
+  }
+}
+
+function readyOrExit(child: ChildProcess): Promise<boolean> {
+  return new Promise((resolve) => {
+    let output = '';
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      if (output.includes('Ready to accept connections')) resolve(true);
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    child.once('exit', () => resolve(false));
+    child.once('error', () => resolve(false));
+  });
+}

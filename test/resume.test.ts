@@ -1,0 +1,338 @@
+import { describe, expect, it } from 'vitest';
+import type { SequencedFrame, ServerFrame } from '../src/protocol.js';
+import { MemoryFrameLog } from '../src/server/frame-log.js';
+import { createStreamingServer } from '../src/server/index.js';
+import { RedisSessionStore } from '../src/stores/redis.js';
+import { waitFor } from './helpers/await.js';
+import { ConversationLLM, conversationAgent, replyFor } from './helpers/conversation-llm.js';
+import { startServer } from './helpers/server.js';
+import { TestClient } from './helpers/ws-client.js';
+
+type Options = Parameters<typeof startServer>[0];
+
+/** A server whose agent answers from its chat context, with resuming on. */
+function resumingServer(options: Options = {}) {
+  return startServer({
+    resumeWindowMs: 30_000,
+    rateLimit: false,
+    createAgent: () => conversationAgent(),
+    createLLM: () => new ConversationLLM(),
+    ...options,
+  });
+}
+
+const seqOf = (frame: ServerFrame) => (frame as SequencedFrame).seq;
+
+/** Opens a resuming connection, sends the resume frame, and waits for its ready. */
+async function resumeOn(url: string, token: string, seq: number): Promise<TestClient> {
+  const client = new TestClient(`${url}?resume=1`);
+  await client.opened;
+  client.send({ type: 'resume', token, seq });
+  await client.waitFor((f) => f.type === 'ready');
+  return client;
+}
+
+function tokenOf(client: TestClient): string {
+  const ready = client.frames.find((f) => f.type === 'ready');
+  if (ready?.type !== 'ready' || ready.token === undefined) throw new Error('no token in ready');
+  return ready.token;
+}
+
+/** The turn frames (numbered) a client got, in order. */
+const numbered = (client: TestClient) => client.frames.filter((f) => seqOf(f) !== undefined);
+
+const deltaText = (frames: ServerFrame[]) => frames.map((f) => (f.type === 'delta' ? f.delta : '')).join('');
+
+describe('resume: tokens and sequence numbers', () => {
+  it('ready carries a 256-bit token; every turn frame has seq increasing by one; ready has none', async () => {
+    const server = await resumingServer();
+    const client = await TestClient.connect(server.url);
+    const token = tokenOf(client);
+    expect(Buffer.from(token, 'base64url').length).toBeGreaterThanOrEqual(16);
+    expect(seqOf(client.frames[0]!)).toBeUndefined();
+    await client.turn('remember apple');
+    await client.turn('tool 1');
+    const seqs = numbered(client).map(seqOf);
+    expect(seqs).toEqual(seqs.map((_, i) => i + 1));
+    expect(seqs.length).toBe(client.frames.length - 1);
+    const other = await TestClient.connect(server.url);
+    expect(tokenOf(other)).not.toBe(token);
+  });
+
+  it('resumeWindowMs: 0 sends no token and no seq, and closes the session with its socket', async () => {
+    const server = await resumingServer({ resumeWindowMs: 0 });
+    const client = await TestClient.connect(server.url);
+    expect(client.frames[0]).toEqual({ type: 'ready', message: 'Agent ready' });
+    const frames = await client.turn('remember apple');
+    expect(frames.every((f) => seqOf(f) === undefined)).toBe(true);
+    await client.close();
+    await waitFor(() => server.activeSessions === 0, 'the session to close');
+  });
+});
+
+describe('resume: a dropped socket loses nothing', () => {
+  it('mid-reply: the replay starts right after the last seq, goes on live, and the text is exact', async () => {
+    const server = await resumingServer();
+    const first = await TestClient.connect(server.url);
+    const token = tokenOf(first);
+    first.ask('count 1000', 'm1');
+    await first.waitFor((f) => f.type === 'delta' && f.delta.startsWith('w20 '));
+    first.socket.terminate();
+    await first.closed;
+    const got = numbered(first);
+    const last = seqOf(got.at(-1)!);
+    const second = await resumeOn(server.url, token, last);
+    const ready = second.frames[0]!;
+    expect(ready).toMatchObject({ type: 'ready', token, resumed: true });
+    await second.waitFor((f) => f.type === 'result');
+    const after = numbered(second);
+    expect(after.map(seqOf)).toEqual(after.map((_, i) => last + 1 + i));
+    expect(deltaText([...got, ...after])).toBe(replyFor('count 1000', [])[0]);
+    expect(server.activeSessions).toBe(1);
+  });
+
+  it('the same AgentSession: the agent recalls what was said before the drop', async () => {
+    const server = await resumingServer();
+    const first = await TestClient.connect(server.url);
+    await first.turn('remember apple');
+    await first.turn('remember pear');
+    const last = seqOf(first.frames.at(-1)!);
+    first.socket.terminate();
+    await first.closed;
+    const second = await resumeOn(server.url, tokenOf(first), last);
+    const frames = await second.turn('recall');
+    expect(deltaText(frames)).toBe('You asked me to remember apple pear.');
+    expect(server.activeSessions).toBe(1);
+  });
+
+  it('a turn that finished while the client was away is replayed whole, result included', async () => {
+    const server = await resumingServer();
+    const first = await TestClient.connect(server.url);
+    first.ask('tool 7', 't');
+    await first.waitFor((f) => f.type === 'delta');
+    first.socket.terminate();
+    await first.closed;
+    // Wait until the turn has ended on the server, with nobody attached.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const second = await resumeOn(server.url, tokenOf(first), seqOf(numbered(first).at(-1)!));
+    await second.waitFor((f) => f.type === 'result');
+    const all = [...numbered(first), ...numbered(second)];
+    expect(all.map(seqOf)).toEqual(all.map((_, i) => i + 1));
+    expect(all.filter((f) => f.type === 'complete').map((f) => f.type === 'complete' && f.text)).toEqual([
+      'Checking.',
+      'Tool said 7 done.',
+    ]);
+    expect(all.filter((f) => f.type === 'result')).toHaveLength(1);
+  });
+
+  it("onDisconnect: 'interrupt' stops the turn; the resumed client gets its interrupted result", async () => {
+    const server = await resumingServer({ onDisconnect: 'interrupt' });
+    const first = await TestClient.connect(server.url);
+    first.ask('count 100000', 'long');
+    await first.waitFor((f) => f.type === 'delta');
+    first.socket.terminate();
+    await first.closed;
+    const second = await resumeOn(server.url, tokenOf(first), seqOf(numbered(first).at(-1)!));
+    const end = await second.waitFor((f) => f.type === 'result');
+    expect(second.frames[end]).toMatchObject({ type: 'result', id: 'long', interrupted: true });
+    const text = deltaText([...numbered(first), ...numbered(second)]);
+    expect(replyFor('count 100000', [])[0]!.startsWith(text)).toBe(true);
+    expect(text.length).toBeLessThan(replyFor('count 100000', [])[0]!.length);
+  });
+
+  it('messages sent while a replay runs are answered after it, in order', async () => {
+    const server = await resumingServer();
+    const first = await TestClient.connect(server.url);
+    first.ask('count 500', 'a');
+    await first.waitFor((f) => f.type === 'delta');
+    first.socket.terminate();
+    await first.closed;
+    const second = new TestClient(`${server.url}?resume=1`);
+    await second.opened;
+    second.send({ type: 'resume', token: tokenOf(first), seq: seqOf(numbered(first).at(-1)!) });
+    second.ask('remember kiwi', 'b');
+    await second.waitFor((f) => f.type === 'result' && f.id === 'b');
+    const results = second.frames.filter((f) => f.type === 'result').map((f) => f.type === 'result' && f.id);
+    expect(results).toEqual(['a', 'b']);
+  });
+
+  it('a second socket resuming while the first still looks open takes over; the first is closed', async () => {
+    const server = await resumingServer();
+    const first = await TestClient.connect(server.url);
+    await first.turn('remember fig');
+    const second = await resumeOn(server.url, tokenOf(first), seqOf(first.frames.at(-1)!));
+    expect(await first.closed).toBe(1000);
+    expect(deltaText(await second.turn('recall'))).toBe('You asked me to remember fig.');
+  });
+});
+
+describe('resume: what does not resume', () => {
+  it('an unknown token gets session_expired and a fresh session with a new token', async () => {
+    const server = await resumingServer();
+    const client = new TestClient(`${server.url}?resume=1`);
+    await client.opened;
+    client.send({ type: 'resume', token: 'A'.repeat(43), seq: 5 });
+    await client.waitFor((f) => f.type === 'ready');
+    expect(client.frames[0]).toMatchObject({ type: 'error', code: 'session_expired' });
+    expect(client.frames[0]).not.toHaveProperty('id');
+    expect(client.frames[1]).toMatchObject({ type: 'ready' });
+    expect(tokenOf(client)).not.toBe('A'.repeat(43));
+    expect(deltaText(await client.turn('recall'))).toBe('You asked me to remember .');
+  });
+
+  it('after the window the session is closed, activeSessions is 0, and a late resume is expired', async () => {
+    const server = await resumingServer({ resumeWindowMs: 200 });
+    const first = await TestClient.connect(server.url);
+    await first.turn('remember plum');
+    await first.close();
+    expect(server.detachedSessions).toBe(1);
+    await waitFor(() => server.activeSessions === 0, 'the window to pass');
+    expect(server.detachedSessions).toBe(0);
+    const late = await resumeOn(server.url, tokenOf(first), seqOf(first.frames.at(-1)!));
+    expect(late.frames[0]).toMatchObject({ type: 'error', code: 'session_expired' });
+    expect(deltaText(await late.turn('recall'))).toBe('You asked me to remember .');
+  });
+
+  it('with authenticate, a token resumes only for the identity that created it', async () => {
+    const server = await resumingServer({
+      authenticate: (request) => ({ user: String(request.headers['x-user']) }),
+    });
+    const alice = await TestClient.connect(server.url, { headers: { 'x-user': 'alice' } });
+    await alice.turn('remember secret');
+    const seq = seqOf(alice.frames.at(-1)!);
+    alice.socket.terminate();
+    await alice.closed;
+    const mallory = new TestClient(`${server.url}?resume=1`, { headers: { 'x-user': 'mallory' } });
+    await mallory.opened;
+    mallory.send({ type: 'resume', token: tokenOf(alice), seq });
+    await mallory.waitFor((f) => f.type === 'ready');
+    expect(mallory.frames[0]).toMatchObject({ type: 'error', code: 'session_expired' });
+    expect(deltaText(await mallory.turn('recall'))).toBe('You asked me to remember .');
+    // The same answer as for an unknown token, and Alice's session is still hers.
+    const back = new TestClient(`${server.url}?resume=1`, { headers: { 'x-user': 'alice' } });
+    await back.opened;
+    back.send({ type: 'resume', token: tokenOf(alice), seq });
+    await back.waitFor((f) => f.type === 'ready');
+    expect(back.frames[0]).toMatchObject({ type: 'ready', resumed: true });
+    expect(deltaText(await back.turn('recall'))).toBe('You asked me to remember secret.');
+  });
+
+  it('a resuming connection that sends a message first gets a fresh session and its answer', async () => {
+    const server = await resumingServer();
+    const client = new TestClient(`${server.url}?resume=1`);
+    await client.opened;
+    client.ask('remember x', 'only');
+    await client.waitFor((f) => f.type === 'result' && f.id === 'only');
+    expect(client.frames[0]).toMatchObject({ type: 'ready' });
+  });
+
+  it('a connection opened with ?resume=1 that never sends a resume frame is closed with 1008', async () => {
+    const server = await resumingServer();
+    const client = new TestClient(`${server.url}?resume=1`);
+    await client.opened;
+    expect(await client.closed).toBe(1008);
+    expect(client.frames).toEqual([expect.objectContaining({ type: 'error', code: 'resume_required' })]);
+    expect(server.activeSessions).toBe(0);
+  }, 20_000);
+
+  it('a resume frame on a connection that already has its session gets session_expired', async () => {
+    const server = await resumingServer();
+    const client = await TestClient.connect(server.url);
+    client.send({ type: 'resume', token: tokenOf(client), seq: 0 });
+    await client.waitFor((f) => f.type === 'error' && f.code === 'session_expired');
+  });
+
+  it('malformed resume frames are refused as invalid frames', async () => {
+    const server = await resumingServer();
+    for (const bad of [
+      { type: 'resume', seq: 1 },
+      { type: 'resume', token: '', seq: 1 },
+      { type: 'resume', token: 'x'.repeat(300), seq: 1 },
+      { type: 'resume', token: 'abc', seq: -1 },
+      { type: 'resume', token: 'abc', seq: 1.5 },
+    ]) {
+      const client = await TestClient.connect(server.url);
+      client.send(bad);
+      await client.waitFor((f) => f.type === 'error' && f.code === 'invalid_frame');
+    }
+  });
+});
+
+describe('resume: the log bound', () => {
+  it('frames no longer held: resume_gap, the turn so far restated, then live; the text is exact', async () => {
+    const server = await resumingServer({ frameLog: new MemoryFrameLog({ maxBytes: 2_000 }) });
+    const first = await TestClient.connect(server.url);
+    await first.turn('remember one');
+    first.ask('count 2000', 'c');
+    await first.waitFor((f) => f.type === 'delta' && f.id === 'c' && f.delta === 'w10 ');
+    first.socket.terminate();
+    await first.closed;
+    // Far behind: let the log drop what the client has not seen.
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const second = await resumeOn(server.url, tokenOf(first), seqOf(numbered(first).at(-1)!));
+    await second.waitFor((f) => f.type === 'result' && f.id === 'c');
+    const [ready, gap, restate] = second.frames;
+    expect(ready).toMatchObject({ type: 'ready', resumed: true });
+    expect(gap).toMatchObject({ type: 'error', code: 'resume_gap' });
+    expect(gap).not.toHaveProperty('id');
+    const rest = second.frames.slice(3);
+    if (restate?.type === 'delta') {
+      expect(restate).toMatchObject({ id: 'c', restate: true });
+      expect(restate.delta + deltaText(rest)).toBe(replyFor('count 2000', [])[0]);
+    } else {
+      // The turn had already finished: its complete is restated, and its result resent.
+      expect(restate).toMatchObject({ type: 'complete', id: 'c', text: replyFor('count 2000', [])[0] });
+    }
+    const live = rest.filter((f) => seqOf(f) !== undefined).map(seqOf);
+    expect(live).toEqual([...live].sort((a, b) => a! - b!));
+  });
+
+  it('MemoryFrameLog keeps at most maxBytes per session and reports the gap', async () => {
+    const log = new MemoryFrameLog({ maxBytes: 1_000 });
+    for (let seq = 1; seq <= 200; seq++) {
+      log.append('s', {
+        type: 'delta',
+        delta: 'abcdef',
+        accumulated: 'x'.repeat(seq * 6),
+        generation: 1,
+        seq,
+      });
+    }
+    expect(log.bytesOf('s')).toBeLessThanOrEqual(1_000);
+    const read = await log.read('s', 0);
+    expect(read.gap).toBe(true);
+    expect(read.frames.at(-1)!.seq).toBe(200);
+    // The log keeps no `accumulated`: it grows with the text, not with its square.
+    expect(read.frames.every((f) => f.type === 'delta' && f.accumulated === undefined)).toBe(true);
+    const recent = await log.read('s', 195);
+    expect(recent).toEqual({ gap: false, frames: recent.frames });
+    expect(recent.frames.map((f) => f.seq)).toEqual([196, 197, 198, 199, 200]);
+    log.delete('s');
+    expect(log.size).toBe(0);
+  });
+});
+
+describe('resume: options are checked at construction', () => {
+  const base = { port: 0, createAgent: () => conversationAgent() };
+  it.each([
+    [{ resumeWindowMs: -1 }, RangeError, /resumeWindowMs.*-1/],
+    [{ resumeWindowMs: 2 ** 31 }, RangeError, /resumeWindowMs/],
+    [{ resumeWindowMs: Number.NaN }, RangeError, /resumeWindowMs/],
+    [{ maxSessions: 0 }, RangeError, /maxSessions.*0/],
+    [{ onDisconnect: 'stop' }, TypeError, /onDisconnect.*"stop"/],
+    [{ frameLog: {} }, TypeError, /frameLog/],
+    [{ sessionStore: { start: 1 } }, TypeError, /sessionStore/],
+    // A shared store with the default, in-process log could not replay another process's frames.
+    [
+      { sessionStore: new RedisSessionStore({ call: async () => null }) },
+      TypeError,
+      /frameLog.*sessionStore/,
+    ],
+  ])('%o is refused', async (bad, type, message) => {
+    await expect(createStreamingServer({ ...base, ...(bad as object) })).rejects.toThrow(type);
+    await expect(createStreamingServer({ ...base, ...(bad as object) })).rejects.toThrow(message);
+  });
+  it('MemoryFrameLog refuses a bad maxBytes', () => {
+    expect(() => new MemoryFrameLog({ maxBytes: 0 })).toThrow(RangeError);
+  });
+});
