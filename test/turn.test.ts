@@ -73,6 +73,26 @@ describe('the turn boundary', () => {
     }
   });
 
+  it("an interrupted turn's result shows the cut assistant message, as the framework's RunResult does", async () => {
+    // A forced interrupt makes the framework drop the cut message from the run's events; the
+    // client's interrupt is a polite one, so `result` says what was said before the cut.
+    const server = await startServer({ createLLM: stallingModel, rateLimit: false });
+    const client = await TestClient.connect(server.url);
+    for (let round = 0; round < 3; round++) {
+      const from = client.frames.length;
+      client.ask('stall', `cut${round}`);
+      await client.waitFor((f) => f.type === 'delta', from);
+      client.send({ type: 'interrupt' });
+      const end = await client.waitFor((f) => f.type === 'result' || f.type === 'error', from);
+      const result = client.frames[end];
+      expect(result).toMatchObject({ type: 'result', interrupted: true, id: `cut${round}` });
+      const said = (result as { events: { type: string; role?: string; interrupted?: boolean }[] }).events;
+      expect(said).toContainEqual(
+        expect.objectContaining({ type: 'message', role: 'assistant', interrupted: true }),
+      );
+    }
+  });
+
   it('turnTimeoutMs bounds the run, not the delivery: a client that pauses reading past it still gets result', async () => {
     // 200 chunks of 5 kB, `accumulated` on every frame: about 100 MB to send, far more than the
     // kernel buffers of a paused socket, so the server is still delivering long after the model

@@ -47,6 +47,8 @@ const TURN_TIMEOUT: RunOutcome = { ok: false, code: 'turn_timeout' };
  */
 export class Turn {
   private interrupted = false;
+  /** The text of the generation this turn last completed on the wire. */
+  private lastGenerationText: string | undefined;
   private abandoned = false;
   private readonly gone: Promise<RunOutcome>;
   private leave!: () => void;
@@ -81,9 +83,23 @@ export class Turn {
    */
   async answer(): Promise<void> {
     let runOver = false;
+    const sink = this.ctx.sender;
     const pump = startPump({
       reader: this.ctx.reader,
-      sender: this.ctx.sender,
+      // Remembers the text of the generation last completed: what a cut turn had said.
+      sender: {
+        get isOpen() {
+          return sink.isOpen;
+        },
+        get isBehind() {
+          return sink.isBehind;
+        },
+        drained: () => sink.drained(),
+        send: (frame) => {
+          if (frame.type === 'complete') this.lastGenerationText = frame.text;
+          sink.send(frame);
+        },
+      },
       framer: this.ctx.framer,
       id: this.id,
       isFinished: () => runOver,
@@ -139,6 +155,17 @@ export class Turn {
 
   private sendResult(result: voice.testing.RunResult): void {
     const events = toResultEvents(result.events);
+    // The forced interrupt makes the framework drop the cut assistant message from the run's
+    // events (a polite one keeps it, but completes the run seconds later): put back what the
+    // client was sent, as the framework's own RunResult shows it after a polite interrupt.
+    const said = events.filter((e) => e.type === 'message' && e.role === 'assistant');
+    const cutText = this.lastGenerationText;
+    const dropped =
+      this.interrupted &&
+      cutText !== undefined &&
+      cutText !== '' &&
+      !said.some((e) => e.type === 'message' && (e.interrupted || e.content === cutText));
+    if (dropped) events.push({ type: 'message', role: 'assistant', content: cutText, interrupted: true });
     const frame: ResultFrame = { type: 'result', events };
     if (this.interrupted || events.some((e) => e.type === 'message' && e.interrupted))
       frame.interrupted = true;
