@@ -71,6 +71,9 @@ describe('runWorkers', () => {
       runWorkers({ workers: 1.5, start: () => ({ port: 0, close: async () => {} }) }),
     ).rejects.toThrow(RangeError);
     await expect(
+      runWorkers({ workers: 1e9, start: () => ({ port: 0, close: async () => {} }) }),
+    ).rejects.toThrow(/`workers` must be at most \d+ \(4 per core on this machine\), received 1000000000/);
+    await expect(
       runWorkers({ workers: '2' as never, start: () => ({ port: 0, close: async () => {} }) }),
     ).rejects.toThrow(TypeError);
     await expect(

@@ -13,7 +13,7 @@ import { FailingLLM } from './helpers/failing-llm.js';
 import { quietSocket, rawUpgrade } from './helpers/raw-http.js';
 import { TestLLM } from './helpers/scripted-llm.js';
 import { startServer } from './helpers/server.js';
-import { TestClient } from './helpers/ws-client.js';
+import { TestClient, textOfTurn } from './helpers/ws-client.js';
 
 /** An LLM that streams one chunk and then waits until the framework aborts it. */
 const hangingLLM = () =>
@@ -149,6 +149,16 @@ describe('item 7: an upgrade on a path the server does not serve is answered', (
   it('on its own server with a path: another path gets 404', async () => {
     const server = await startServer({ path: '/agent' });
     expect(await rawUpgrade(server.port, '/', 5_000)).toEqual({ status: 404 });
+  });
+
+  it('targets that are no URL (`//`, `http://[`) or only look like the path get 404, and the server lives on', async () => {
+    // `new URL('//', base)` throws: parsed that way, one request took the whole process down.
+    const server = await startServer({ path: '/agent' });
+    for (const target of ['//', 'http://[', '//evil.example/agent', '/agent/extra', '///agent'])
+      expect(await rawUpgrade(server.port, target, 5_000)).toEqual({ status: 404 });
+    expect(await rawUpgrade(server.port, '/agent?x=1', 5_000)).toBe('upgraded');
+    const client = await TestClient.connect(server.url);
+    expect(textOfTurn(await client.turn('hello')).length).toBeGreaterThan(0);
   });
 });
 

@@ -66,6 +66,14 @@ function validate<T extends WorkerServer>(options: RunWorkersOptions<T>) {
   if (!Number.isInteger(workers) || workers < 1) {
     throw new RangeError(`runWorkers: \`workers\` must be an integer ≥ 1, received ${workers}`);
   }
+  // JavaScript runs on one core per process: past a few per core, more workers only cost memory,
+  // and a typo such as 1e9 would fork until the machine refuses.
+  const most = 4 * availableParallelism();
+  if (workers > most) {
+    throw new RangeError(
+      `runWorkers: \`workers\` must be at most ${most} (4 per core on this machine), received ${workers}`,
+    );
+  }
   const respawn = options.respawn ?? true;
   if (typeof respawn !== 'boolean') {
     throw new TypeError(`runWorkers: \`respawn\` must be a boolean, received ${typeof respawn}`);

@@ -99,7 +99,7 @@ export async function createStreamingServer(userOptions: StreamingServerOptions)
   const path = options.path ?? (ownsServer ? undefined : '/');
 
   const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer) => {
-    if (path !== undefined && new URL(request.url ?? '/', 'http://x').pathname !== path) {
+    if (path !== undefined && requestPath(request) !== path) {
       // On a server we share, another `upgrade` listener may own this path; if none does, nobody
       // would ever answer (ws itself answers 400 here).
       if (ownsServer || httpServer.listenerCount('upgrade') === 1) refuseUpgrade(socket, 404, 'Not Found');
@@ -205,4 +205,15 @@ export async function createStreamingServer(userOptions: StreamingServerOptions)
       return closing;
     },
   };
+}
+
+/**
+ * The request target's path, compared as `ws` does: the raw target up to `?`. No URL parsing: a
+ * target such as `//` or `http://[` makes `new URL()` throw, and a hostile request must not be able
+ * to throw out of the `upgrade` listener.
+ */
+function requestPath(request: IncomingMessage): string {
+  const target = request.url ?? '/';
+  const query = target.indexOf('?');
+  return query === -1 ? target : target.slice(0, query);
 }
