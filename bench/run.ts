@@ -107,8 +107,7 @@ await step('fanout', () => fanout(size.fanout, size.fanoutChunks));
 await step('slow', () => slowClientAmongFast(size.fast, size.slowChunks, smoke ? 1 : 3));
 await step('wire', async () => wireBytes(smoke ? 1_000 : 20_000));
 // Issue 9 item 3; full size only (four server processes; minutes with the old default's cap).
-if (!smoke)
-  await step('long', () => longReply(Number(process.env.BENCH_LONG_CHUNKS ?? 100_000), 8, 60_000));
+if (!smoke) await step('long', () => longReply(Number(process.env.BENCH_LONG_CHUNKS ?? 100_000), 8, 60_000));
 await step('resume-send', () => resumeSendCost(size.ws, 10_000, rounds));
 await step('resume-idle', () => resumeIdleMemory(smoke ? 3 : 50, 300, smoke ? 1 : 3));
 await step('capacity', async () => (await capacity(size.capacity)).rows);

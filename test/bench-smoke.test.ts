@@ -16,7 +16,18 @@ it('npm run bench works end to end at a tiny size (--smoke)', async () => {
     rows: Array<{ scenario: string; contestant: string; value: number; pass?: boolean; bar?: string }>;
   };
   const scenarios = new Set(report.rows.map((r) => r.scenario.split('.')[0]));
-  expect([...scenarios].sort((a, b) => Number(a) - Number(b))).toEqual(['1', '2', '3', '4', '5', '6', '7', '8', '9', '10']);
+  expect([...scenarios].sort((a, b) => Number(a) - Number(b))).toEqual([
+    '1',
+    '2',
+    '3',
+    '4',
+    '5',
+    '6',
+    '7',
+    '8',
+    '9',
+    '10',
+  ]);
   expect(report.rows.every((r) => Number.isFinite(r.value))).toBe(true);
   // Behaviour, not speed: every reply arrived intact, also the slow client's.
   const integrity = report.rows.filter(
