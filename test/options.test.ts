@@ -56,6 +56,7 @@ const serverRows: Row[] = [
   ['accumulatedBudget', { perChar: 0 }, RangeError, '0'],
   ['accumulatedBudget', { extra: -1 }, RangeError, '-1'],
   ['accumulatedBudget', { intervalMs: 3e9 }, RangeError, '3000000000'],
+  ['accumulatedBudget', { perSecond: -1 }, RangeError, '-1'],
   ['highWaterMark', 0, RangeError, '0'],
   ['bufferSize', 1.5, RangeError, '1.5'],
   ['bufferSize', 0, RangeError, '0'],
