@@ -7,12 +7,26 @@
  * Fan-out uses 200-delta replies by default: 500 sessions × 2,000 chunks is a million chunks
  * through the framework's own pipeline (~190 µs each on 2 cores), minutes on its own.
  * BENCH_FANOUT_CHUNKS=2000 runs the issue's full size.
+ *
+ * `npm run bench -- capacity` (or any scenario names: core, latency, memory, session, websocket,
+ * fanout, slow, wire, long, resume-send, resume-idle, capacity) runs only those. A run of `capacity` alone replaces the capacity
+ * section of BENCHMARKS.md and leaves the rest as the last full run wrote it.
  */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { initializeLogger } from '@livekit/agents';
-import { machine, printTable, type Report, type Row, writeReport } from './report.js';
+import {
+  capacitySection,
+  machine,
+  mergeCapacitySection,
+  printTable,
+  type Report,
+  type Row,
+  verdictOf,
+  writeReport,
+} from './report.js';
+import { capacity } from './scenarios/capacity.js';
 import { coreLatency, coreThroughput } from './scenarios/core.js';
 import { fanout, slowClientAmongFast } from './scenarios/fanout.js';
 import { longReply } from './scenarios/long-reply.js';
@@ -25,6 +39,8 @@ import { wireBytes } from './scenarios/wire.js';
 initializeLogger({ pretty: false, level: 'error' });
 
 const smoke = process.argv.includes('--smoke');
+const selected = process.argv.slice(2).filter((a) => !a.startsWith('--'));
+const wanted = (name: string) => selected.length === 0 || selected.includes(name);
 const rounds = smoke ? 1 : 5;
 const size = smoke
   ? {
@@ -37,6 +53,15 @@ const size = smoke
       fanoutChunks: 50,
       fast: 3,
       slowChunks: 50,
+      capacity: {
+        chunks: 20,
+        perSecond: 50,
+        staggerMs: 100,
+        ramp: [4],
+        bisections: 0,
+        workers: [1],
+        perChunkAt: 0,
+      },
     }
   : {
       core: 1_000_000,
@@ -48,10 +73,20 @@ const size = smoke
       fanoutChunks: Number(process.env.BENCH_FANOUT_CHUNKS ?? 200),
       fast: 20,
       slowChunks: 2_000,
+      capacity: {
+        chunks: Number(process.env.BENCH_CAPACITY_CHUNKS ?? 300),
+        perSecond: 50,
+        staggerMs: 1000,
+        ramp: (process.env.BENCH_CAPACITY_RAMP ?? '50,100,200,400,800,1600,3200').split(',').map(Number),
+        bisections: 2,
+        workers: (process.env.BENCH_CAPACITY_WORKERS ?? '1,2').split(',').map(Number),
+        perChunkAt: Number(process.env.BENCH_CAPACITY_PER_CHUNK_AT ?? 500),
+      },
     };
 
 const rows: Row[] = [];
 const step = async (name: string, run: () => Promise<Row[]>) => {
+  if (!wanted(name)) return;
   const start = performance.now();
   const result = await run();
   rows.push(...result);
@@ -60,28 +95,50 @@ const step = async (name: string, run: () => Promise<Row[]>) => {
 };
 
 const started = performance.now();
-await step('core throughput', () => coreThroughput(size.core, rounds));
-await step('core latency', () => coreLatency(size.latency, 100_000, rounds));
+const loadAtStart = loadavg()
+  .map((l) => l.toFixed(2))
+  .join(', ');
+await step('core', () => coreThroughput(size.core, rounds));
+await step('latency', () => coreLatency(size.latency, 100_000, rounds));
 await step('memory', () => memoryStalledReader(size.memory, 1000, smoke ? 1 : 3));
 await step('session', () => sessionOverhead(size.session, smoke ? 2 : 20, smoke ? 1 : 7));
 await step('websocket', () => websocketOneClient(size.ws, 10_000, rounds));
-await step('fan-out', () => fanout(size.fanout, size.fanoutChunks));
-await step('slow client', () => slowClientAmongFast(size.fast, size.slowChunks, smoke ? 1 : 3));
-await step('wire bytes', async () => wireBytes(smoke ? 1_000 : 20_000));
+await step('fanout', () => fanout(size.fanout, size.fanoutChunks));
+await step('slow', () => slowClientAmongFast(size.fast, size.slowChunks, smoke ? 1 : 3));
+await step('wire', async () => wireBytes(smoke ? 1_000 : 20_000));
 // Issue 9 item 3; full size only (four server processes; minutes with the old default's cap).
-if (!smoke)
-  await step('long reply', () => longReply(Number(process.env.BENCH_LONG_CHUNKS ?? 100_000), 8, 60_000));
-await step('resume: send path', () => resumeSendCost(size.ws, 10_000, rounds));
-await step('resume: idle sessions', () => resumeIdleMemory(smoke ? 3 : 50, 300, smoke ? 1 : 3));
+if (!smoke) await step('long', () => longReply(Number(process.env.BENCH_LONG_CHUNKS ?? 100_000), 8, 60_000));
+await step('resume-send', () => resumeSendCost(size.ws, 10_000, rounds));
+await step('resume-idle', () => resumeIdleMemory(smoke ? 3 : 50, 300, smoke ? 1 : 3));
+await step('capacity', async () => (await capacity(size.capacity)).rows);
 console.log(`total ${((performance.now() - started) / 1000).toFixed(0)} s`);
 
-const report: Report = { machine: machine(), size: smoke ? 'smoke' : 'full', rounds, rows };
+const atEnd = machine();
+atEnd.load = `${loadAtStart} at the start, ${atEnd.load} at the end`;
+const report: Report = { machine: atEnd, size: smoke ? 'smoke' : 'full', rounds, rows };
 const root = new URL('..', import.meta.url).pathname;
 const outDir = smoke ? mkdtempSync(join(tmpdir(), 'bench-smoke-')) : root;
-const json = smoke ? join(outDir, 'results.json') : join(root, 'bench/results.json');
 const markdown = join(outDir, 'BENCHMARKS.md');
-writeReport(report, json, markdown);
-console.log(`wrote ${json} and ${markdown}`);
-const missed = rows.filter((r) => r.pass === false);
+if (selected.length === 0 || smoke) {
+  const json = smoke ? join(outDir, 'results.json') : join(root, 'bench/results.json');
+  writeReport(report, json, markdown);
+  console.log(`wrote ${json} and ${markdown}`);
+} else {
+  const json = join(root, `bench/results-${selected.join('-')}.json`);
+  writeFileSync(json, `${JSON.stringify(report, null, 2)}\n`);
+  if (selected.includes('capacity')) {
+    const section = capacitySection(
+      rows.filter((r) => r.scenario.startsWith('10. capacity')),
+      report.machine,
+      '',
+    );
+    writeFileSync(markdown, mergeCapacitySection(readFileSync(markdown, 'utf8'), section));
+    console.log(`wrote ${json}; replaced the capacity section of ${markdown}`);
+  } else console.log(`wrote ${json} (BENCHMARKS.md is written by full runs and capacity runs only)`);
+}
+const missed = rows.filter((r) => verdictOf(r) === 'missed');
 if (missed.length > 0)
   console.log(`bars missed: ${missed.map((r) => `${r.scenario} / ${r.contestant}`).join('; ')}`);
+const noisy = rows.filter((r) => verdictOf(r) === 'within noise');
+if (noisy.length > 0)
+  console.log(`within noise: ${noisy.map((r) => `${r.scenario} / ${r.contestant}`).join('; ')}`);

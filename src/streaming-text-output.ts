@@ -41,6 +41,21 @@ const RESOLVED: Promise<void> = Promise.resolve();
 
 const check = new OptionChecks('StreamingTextOutput');
 
+/** `signal` of `stream()` / `subscribe()`: an AbortSignal or nothing, checked before any reader exists. */
+function checkSignal(options: ReadOptions | undefined): AbortSignal | undefined {
+  const signal = options?.signal;
+  if (signal === undefined) return undefined;
+  if (
+    signal === null ||
+    typeof signal !== 'object' ||
+    typeof signal.addEventListener !== 'function' ||
+    typeof signal.aborted !== 'boolean'
+  ) {
+    throw check.typeError('signal', 'an AbortSignal', signal);
+  }
+  return signal;
+}
+
 function checkNextInChain(value: unknown): TextOutput | undefined {
   if (value === undefined || value === null) return undefined;
   const next = value as Partial<TextOutput>;
@@ -217,7 +232,7 @@ export class StreamingTextOutput extends TextOutputBase implements ReaderSource 
   stream(options: ReadOptions = {}): StreamReader {
     const buffer = createReaderBuffer(this.overflow, this.bufferSize);
     if (this.activeStreamReaders === 0 && this.backlog !== undefined) moveAll(this.backlog, buffer);
-    const reader = new StreamReader(buffer, this, { signal: options.signal, untilComplete: true });
+    const reader = new StreamReader(buffer, this, { signal: checkSignal(options), untilComplete: true });
     if (this.closed) {
       reader.end();
       return reader;
@@ -234,7 +249,7 @@ export class StreamingTextOutput extends TextOutputBase implements ReaderSource 
   /** An independent reader of every event from now on, across generations, until close/abort/break. */
   subscribe(options: ReadOptions = {}): StreamReader {
     const reader = new StreamReader(createReaderBuffer(this.overflow, this.bufferSize), this, {
-      signal: options.signal,
+      signal: checkSignal(options),
     });
     if (this.closed) {
       reader.end();

@@ -16,7 +16,18 @@ it('npm run bench works end to end at a tiny size (--smoke)', async () => {
     rows: Array<{ scenario: string; contestant: string; value: number; pass?: boolean; bar?: string }>;
   };
   const scenarios = new Set(report.rows.map((r) => r.scenario.split('.')[0]));
-  expect([...scenarios].sort()).toEqual(['1', '2', '3', '4', '5', '6', '7', '8', '9']);
+  expect([...scenarios].sort((a, b) => Number(a) - Number(b))).toEqual([
+    '1',
+    '2',
+    '3',
+    '4',
+    '5',
+    '6',
+    '7',
+    '8',
+    '9',
+    '10',
+  ]);
   expect(report.rows.every((r) => Number.isFinite(r.value))).toBe(true);
   // Behaviour, not speed: every reply arrived intact, also the slow client's.
   const integrity = report.rows.filter(
@@ -24,5 +35,9 @@ it('npm run bench works end to end at a tiny size (--smoke)', async () => {
   );
   expect(integrity).toHaveLength(2);
   expect(integrity.every((r) => r.pass)).toBe(true);
-  expect(readFileSync(written![2]!, 'utf8')).toContain('| scenario | contestant |');
-}, 120_000);
+  const markdown = readFileSync(written![2]!, 'utf8');
+  expect(markdown).toContain('| scenario | contestant |');
+  // The capacity section, and a spread after every ratio measured over more than one sample.
+  expect(markdown).toContain('## Capacity');
+  expect(report.rows.filter((r) => r.scenario.startsWith('10. capacity')).length).toBeGreaterThan(0);
+}, 300_000);

@@ -132,4 +132,15 @@ describe('runWorkers', () => {
     cluster.child.kill('SIGTERM');
     expect(await cluster.exited).toBe(0);
   }, 60_000);
+
+  it('workers shut down when the primary is killed', async () => {
+    const cluster = startCluster({ WORKERS: '2' });
+    const [, , pidList] = await cluster.line(/port (\d+) pids ([\d,]+)/);
+    const pids = pidList!.split(',').map(Number);
+    cluster.child.kill('SIGKILL');
+    await cluster.exited;
+    const deadline = Date.now() + 20_000;
+    while (pids.some(isAlive) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    expect(pids.filter(isAlive)).toEqual([]);
+  }, 60_000);
 });

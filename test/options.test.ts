@@ -52,6 +52,11 @@ const serverRows: Row[] = [
   ['sendAccumulated', 0, RangeError, '0'],
   ['sendAccumulated', 2.5, RangeError, '2.5'],
   ['sendAccumulated', 'yes', TypeError, '"yes"'],
+  ['accumulatedBudget', 'small', TypeError, '"small"'],
+  ['accumulatedBudget', { perChar: 0 }, RangeError, '0'],
+  ['accumulatedBudget', { extra: -1 }, RangeError, '-1'],
+  ['accumulatedBudget', { intervalMs: 3e9 }, RangeError, '3000000000'],
+  ['accumulatedBudget', { perSecond: -1 }, RangeError, '-1'],
   ['highWaterMark', 0, RangeError, '0'],
   ['bufferSize', 1.5, RangeError, '1.5'],
   ['bufferSize', 0, RangeError, '0'],
@@ -69,7 +74,10 @@ describe('createStreamingServer option checks', () => {
       (e: unknown) => e,
     );
     expect(error).toBeInstanceOf(ErrorClass);
-    const name = option === 'rateLimit' && typeof value === 'object' ? 'rateLimit.' : option;
+    const name =
+      (option === 'rateLimit' || option === 'accumulatedBudget') && typeof value === 'object'
+        ? `${option}.`
+        : option;
     expect((error as Error).message).toContain(`\`${name}`);
     expect((error as Error).message).toContain(shown);
   });
@@ -122,6 +130,12 @@ describe('StreamingTextOutput option checks', () => {
     expect(error).toBeInstanceOf(ErrorClass);
     expect((error as Error).message).toContain(`\`${option}\``);
     expect((error as Error).message).toContain(shown);
+  });
+
+  it('stream() and subscribe() check their signal the same way', () => {
+    const out = new StreamingTextOutput();
+    expect(() => out.subscribe({ signal: 'stop' as never })).toThrow(TypeError);
+    expect(() => out.stream({ signal: {} as never })).toThrow(/`signal`.*AbortSignal/);
   });
 
   it('attach() checks the same way, before it touches the session', () => {

@@ -1,7 +1,7 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { WebSocket } from 'ws';
 import type { Row } from '../report.js';
-import { median, percentile } from '../stats.js';
+import { judgeRatio, median, percentile, perRoundRatios } from '../stats.js';
 
 const root = new URL('../..', import.meta.url).pathname;
 
@@ -204,6 +204,13 @@ export async function slowClientAmongFast(
     }
     const base = median(without.map((r) => r.p99));
     const slowed = median(withSlow.map((r) => r.p99));
+    const slowdown = judgeRatio(
+      perRoundRatios(
+        withSlow.map((r) => r.p99),
+        without.map((r) => r.p99),
+      ),
+      { atMost: 1.2 },
+    );
     const scenario = `7. ${fastClients} fast clients + 1 reading at 1/10 speed, ${chunks.toLocaleString('en-US')}-delta replies`;
     return [
       { scenario, contestant: 'fast clients, alone', metric: 'turn time p99', unit: 'ms', value: base },
@@ -215,8 +222,10 @@ export async function slowClientAmongFast(
         value: slowed,
         ratio: slowed / base,
         baseline: 'alone',
+        spread: slowdown.spread,
         bar: '≤ 1.2× alone',
-        pass: slowed <= 1.2 * base,
+        verdict: slowdown.verdict,
+        ...(slowdown.settle ? { note: slowdown.settle } : {}),
       },
       {
         scenario,

@@ -44,8 +44,8 @@ export async function longReply(chunks: number, size: number, capMs: number): Pr
       metric: 'bytes on the wire',
       unit: 'MB',
       value: long.bytes / 1e6,
-      ratio: long.bytes / text,
-      baseline: 'the text',
+      ratio: long.bytes / Math.max(1, long.textChars),
+      baseline: 'the text it delivered',
       note: finished
         ? `whole reply in ${(long.ms / 1000).toFixed(1)} s, ${long.frames.toLocaleString('en-US')} frames`
         : `cut off after ${(capMs / 1000).toFixed(0)} s with ${((100 * long.textChars) / text).toFixed(1)}% of the text delivered`,

@@ -15,14 +15,20 @@ export interface AccumulatedBudget {
   perChar: number;
   /** Characters of `accumulated` allowed on top, per generation: short replies are never merged. */
   extra: number;
-  /** Past the budget, at most one merged frame per this many milliseconds. */
+  /** Past the budget, at most one merged frame per this many milliseconds... */
   intervalMs: number;
+  /**
+   * ...and at most this many characters of `accumulated` per second: a long generation's frames
+   * get rarer as its text grows, so its bytes stay linear in its duration too.
+   */
+  perSecond: number;
 }
 
 export const DEFAULT_ACCUMULATED_BUDGET: AccumulatedBudget = {
   perChar: 4,
   extra: 1024 * 1024,
   intervalMs: 100,
+  perSecond: 1_000_000,
 };
 
 type Frame = EventFrame;
@@ -78,7 +84,13 @@ export class EventFramer {
   /** Milliseconds until a held delta must go out; undefined when none is held. */
   pendingDueInMs(now = performance.now()): number | undefined {
     if (this.pending === undefined || this.budget === false) return undefined;
-    return Math.max(0, this.lastFrameAt + this.budget.intervalMs - now);
+    return Math.max(0, this.lastFrameAt + this.holdMs(this.pending.event.accumulated.length) - now);
+  }
+
+  /** How long after the previous frame a merged one may go out, past the budget. */
+  private holdMs(length: number): number {
+    const budget = this.budget as AccumulatedBudget;
+    return Math.max(budget.intervalMs, (1000 * length) / budget.perSecond);
   }
 
   /** Sends a held delta, if any. */
@@ -96,7 +108,7 @@ export class EventFramer {
   private fitsBudget(length: number): boolean {
     const budget = this.budget as AccumulatedBudget;
     if (this.accumulatedSent + length <= budget.perChar * length + budget.extra) return true;
-    return performance.now() - this.lastFrameAt >= budget.intervalMs;
+    return performance.now() - this.lastFrameAt >= this.holdMs(length);
   }
 
   private delta(event: TextDeltaEvent, from: number, id: string | undefined): DeltaFrame {

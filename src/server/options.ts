@@ -75,9 +75,9 @@ export interface StreamingServerOptions {
   /**
    * Limits `accumulated` when it goes on every frame (`sendAccumulated: true`, to a client that did
    * not ask to go without): per generation, `perChar` characters of it per character of text plus
-   * `extra`; past that, deltas merge into at most one frame per `intervalMs`. `false`: no limit
-   * (one frame per chunk: bytes grow with the square of the reply).
-   * Default `{ perChar: 4, extra: 1 MiB, intervalMs: 100 }`.
+   * `extra`; past that, deltas merge into at most one frame per `intervalMs` and `perSecond`
+   * characters of it per second. `false`: no limit (one frame per chunk: bytes grow with the
+   * square of the reply). Default `{ perChar: 4, extra: 1 MiB, intervalMs: 100, perSecond: 1e6 }`.
    */
   accumulatedBudget?: Partial<AccumulatedBudget> | false;
   /** Bytes queued on a socket before the server stops sending and merges deltas. Default 64 KiB. */
@@ -258,6 +258,8 @@ function checkBudget(value: unknown): AccumulatedBudget | false {
     perChar: o.perChar === undefined ? d.perChar : check.positive('accumulatedBudget.perChar', o.perChar),
     extra: check.integer('accumulatedBudget.extra', o.extra, d.extra, 0),
     intervalMs: check.milliseconds('accumulatedBudget.intervalMs', o.intervalMs, d.intervalMs),
+    perSecond:
+      o.perSecond === undefined ? d.perSecond : check.positive('accumulatedBudget.perSecond', o.perSecond),
   };
 }
 

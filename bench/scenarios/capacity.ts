@@ -1,0 +1,462 @@
+/**
+ * Capacity: how many conversations a server holds while each streams at model pace.
+ *
+ * Every session answers one message with a reply of `chunks` chunks at `perSecond` (bench/paced.ts),
+ * the asks spread over one second. N ramps up (50, 100, 200, …) until a step misses, then halves the
+ * gap to the last good step twice. A step passes when the p99 emit → receive latency per chunk is
+ * ≤ 100 ms and nothing failed. Capacity is the largest N that passed; the first N that missed bounds
+ * it from above, and that interval is what the ratios carry as their spread.
+ *
+ * Three contestants, each on 1 and 2 worker processes:
+ * - ours: createStreamingServer, clients over WebSocket in this process (the bench), server forked;
+ * - framework alone: AgentSessions whose output only notes arrival times, read via RunResult;
+ * - raw ws: the same paced stream written straight to `ws`, no framework.
+ */
+import { type ChildProcess, fork } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { WebSocket } from 'ws';
+import { latencies, sharedNow } from '../paced.js';
+import type { Row } from '../report.js';
+import { percentile } from '../stats.js';
+
+const root = new URL('../..', import.meta.url).pathname;
+const BAR_MS = 100;
+
+export interface CapacityOptions {
+  chunks: number;
+  perSecond: number;
+  /** The asks of one step are spread over this long. */
+  staggerMs: number;
+  ramp: number[];
+  /** Extra steps between the last pass and the first miss. */
+  bisections: number;
+  workers: number[];
+  /** One extra step at this N on 1 worker, for the CPU cost per chunk (0: none). */
+  perChunkAt: number;
+}
+
+export interface StepResult {
+  sessions: number;
+  p50: number;
+  p99: number;
+  firstP50: number;
+  firstP99: number;
+  errors: number;
+  /** Server processes' CPU, in cores (1 = one core busy for the whole step). */
+  serverCores: number;
+  /** The client process's CPU, in cores (the framework-alone step has no clients). */
+  clientCores: number;
+  rssPerSessionMB: number;
+  /** Server CPU time per chunk delivered (all server processes), µs: independent of other load. */
+  cpuUsPerChunk: number;
+  pass: boolean;
+}
+
+type Kind = 'ours' | 'framework' | 'raw';
+
+interface Target {
+  step(sessions: number): Promise<StepResult>;
+  stop(): Promise<void>;
+}
+
+const execArgv = (name: string) => [
+  '--expose-gc',
+  '--import',
+  'tsx',
+  ...(process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=/tmp/prof-${name}`] : []),
+];
+
+/** utime + stime of a process, in ms, and its RSS in bytes, from /proc (Linux). */
+function procStat(pid: number): { cpuMs: number; rss: number } {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const ticks = Number(fields[11]) + Number(fields[12]);
+    const rss = Number(fields[21]) * 4096;
+    return { cpuMs: ticks * 10, rss };
+  } catch {
+    return { cpuMs: 0, rss: 0 };
+  }
+}
+const sumStats = (pids: number[]) =>
+  pids
+    .map(procStat)
+    .reduce((a, b) => ({ cpuMs: a.cpuMs + b.cpuMs, rss: a.rss + b.rss }), { cpuMs: 0, rss: 0 });
+
+function judge(latency: number[], first: number[], errors: number) {
+  const p99 = percentile(latency, 99);
+  return {
+    p50: percentile(latency, 50),
+    p99,
+    firstP50: percentile(first, 50),
+    firstP99: percentile(first, 99),
+    pass: errors === 0 && latency.length > 0 && p99 <= BAR_MS,
+  };
+}
+
+/** A WebSocket server (ours or raw) in forked processes; the clients live here. */
+async function socketTarget(kind: 'ours' | 'raw', workers: number, o: CapacityOptions): Promise<Target> {
+  const child: ChildProcess = fork(
+    `${root}bench/capacity-server.ts`,
+    [kind, String(workers), String(o.chunks), String(o.perSecond)],
+    { execArgv: execArgv(`${kind}-${workers}`), cwd: root, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] },
+  );
+  const ready = await new Promise<{ port: number; pids: number[] }>((resolve, reject) => {
+    child.once('message', resolve as never);
+    child.once('exit', (code) => reject(new Error(`capacity server exited (${code})`)));
+  });
+  const pids = [child.pid!, ...ready.pids];
+  const url = `ws://127.0.0.1:${ready.port}`;
+
+  const step = async (sessions: number): Promise<StepResult> => {
+    const latency: number[] = [];
+    const first: number[] = [];
+    let errors = 0;
+    const rssBefore = sumStats(pids).rss;
+    const sockets: WebSocket[] = [];
+    // Connect in batches: a thousand SYNs at once overflow the listen backlog.
+    for (let i = 0; i < sessions; i += 100) {
+      const batch = Array.from({ length: Math.min(100, sessions - i) }, () => {
+        const socket = new WebSocket(url);
+        sockets.push(socket);
+        return new Promise<void>((resolve) => {
+          socket.once('message', () => resolve());
+          socket.once('error', () => {
+            errors++;
+            resolve();
+          });
+        });
+      });
+      await Promise.all(batch);
+    }
+    let peakRss = sumStats(pids).rss;
+    const sampler = setInterval(() => {
+      peakRss = Math.max(peakRss, sumStats(pids).rss);
+    }, 200);
+    const cpuBefore = sumStats(pids).cpuMs;
+    const clientCpuBefore = process.cpuUsage();
+    const started = performance.now();
+    const deadline = o.staggerMs + (o.chunks / o.perSecond) * 1000 + 30_000;
+    await Promise.all(
+      sockets.map(
+        (socket, i) =>
+          new Promise<void>((resolve) => {
+            if (socket.readyState !== WebSocket.OPEN) return resolve();
+            let askedAt = 0;
+            let got = 0;
+            const timer = setTimeout(() => {
+              errors++;
+              resolve();
+            }, deadline);
+            socket.on('message', (data) => {
+              const now = sharedNow();
+              const text = data.toString();
+              if (text.startsWith('{"type":"delta"')) {
+                if (got === 0) first.push(now - askedAt);
+                got += latencies(text, now, latency);
+                return;
+              }
+              const type = (JSON.parse(text) as { type: string }).type;
+              if (type === 'result' || type === 'error') {
+                if (type === 'error' || got !== o.chunks) errors++;
+                clearTimeout(timer);
+                resolve();
+              }
+            });
+            socket.once('close', () => {
+              clearTimeout(timer);
+              errors++;
+              resolve();
+            });
+            setTimeout(
+              () => {
+                askedAt = sharedNow();
+                socket.send(JSON.stringify({ message: 'go' }));
+              },
+              (i * o.staggerMs) / sessions,
+            );
+          }),
+      ),
+    );
+    const wall = performance.now() - started;
+    clearInterval(sampler);
+    const cpu = sumStats(pids).cpuMs - cpuBefore;
+    const clientCpu = process.cpuUsage(clientCpuBefore);
+    for (const socket of sockets) {
+      socket.removeAllListeners('close');
+      socket.close();
+    }
+    // Let the server close those sessions before the next step.
+    await new Promise((r) => setTimeout(r, 1000 + sessions * 2));
+    return {
+      sessions,
+      ...judge(latency, first, errors),
+      errors,
+      serverCores: cpu / wall,
+      clientCores: (clientCpu.user + clientCpu.system) / 1000 / wall,
+      rssPerSessionMB: (peakRss - rssBefore) / sessions / 2 ** 20,
+      cpuUsPerChunk: (cpu * 1000) / Math.max(1, latency.length),
+    };
+  };
+  return {
+    step,
+    stop: async () => {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.send('close');
+      await exited;
+    },
+  };
+}
+
+/** The framework alone: `workers` processes, each running its share of the sessions. */
+async function frameworkTarget(workers: number, o: CapacityOptions): Promise<Target> {
+  const children = await Promise.all(
+    Array.from({ length: workers }, async (_, w) => {
+      const child = fork(`${root}bench/capacity-framework.ts`, [], {
+        execArgv: execArgv(`framework-${workers}-${w}`),
+        cwd: root,
+        stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      });
+      await new Promise((resolve) => child.once('message', resolve));
+      return child;
+    }),
+  );
+  interface Part {
+    latency: number[];
+    firstDelta: number[];
+    errors: number;
+    cpuMs: number;
+    wallMs: number;
+    rssBefore: number;
+    peakRss: number;
+  }
+  const step = async (sessions: number): Promise<StepResult> => {
+    const parts = await Promise.all(
+      children.map(
+        (child, w) =>
+          new Promise<Part>((resolve) => {
+            child.once('message', resolve as never);
+            const share = Math.floor(sessions / workers) + (w < sessions % workers ? 1 : 0);
+            child.send({ sessions: share, chunks: o.chunks, perSecond: o.perSecond, staggerMs: o.staggerMs });
+          }),
+      ),
+    );
+    const latency = parts.flatMap((p) => p.latency);
+    const first = parts.flatMap((p) => p.firstDelta);
+    const errors = parts.reduce((n, p) => n + p.errors, 0);
+    const wall = Math.max(...parts.map((p) => p.wallMs));
+    return {
+      sessions,
+      ...judge(latency, first, errors),
+      errors,
+      serverCores: parts.reduce((n, p) => n + p.cpuMs, 0) / wall,
+      clientCores: 0,
+      cpuUsPerChunk: (parts.reduce((n, p) => n + p.cpuMs, 0) * 1000) / Math.max(1, latency.length),
+      rssPerSessionMB: parts.reduce((n, p) => n + p.peakRss - p.rssBefore, 0) / sessions / 2 ** 20,
+    };
+  };
+  return {
+    step,
+    stop: async () => {
+      await Promise.all(
+        children.map((child) => {
+          const exited = new Promise((resolve) => child.once('exit', resolve));
+          child.send('close');
+          return exited;
+        }),
+      );
+    },
+  };
+}
+
+export interface RampResult {
+  kind: Kind;
+  workers: number;
+  steps: StepResult[];
+  /** Largest N that passed (0 if none did). */
+  capacity: number;
+  /** Smallest N that missed, if the ramp reached one. */
+  firstMiss: number | undefined;
+  /** The step at `perChunkAt` sessions (1 worker only). */
+  fixed?: StepResult;
+}
+
+/** Ramps N on one target: up the list until a step misses, then bisects toward it. */
+export async function ramp(
+  kind: Kind,
+  workers: number,
+  o: CapacityOptions,
+  log: (line: string) => void = console.log,
+): Promise<RampResult> {
+  const target =
+    kind === 'framework' ? await frameworkTarget(workers, o) : await socketTarget(kind, workers, o);
+  const steps: StepResult[] = [];
+  let capacity = 0;
+  let firstMiss: number | undefined;
+  let fixed: StepResult | undefined;
+  const run = async (n: number) => {
+    const result = await target.step(n);
+    steps.push(result);
+    log(
+      `  ${kind} × ${workers} worker(s), N=${n}: p50 ${result.p50.toFixed(1)} ms, p99 ${result.p99.toFixed(1)} ms, first delta p99 ${result.firstP99.toFixed(0)} ms, errors ${result.errors}, server ${result.serverCores.toFixed(2)} cores, clients ${result.clientCores.toFixed(2)} cores, ${result.rssPerSessionMB.toFixed(2)} MB/session, ${result.cpuUsPerChunk.toFixed(0)} µs CPU/chunk: ${result.pass ? 'pass' : 'MISS'}`,
+    );
+    if (result.pass) capacity = Math.max(capacity, n);
+    else firstMiss = Math.min(firstMiss ?? n, n);
+    return result.pass;
+  };
+  try {
+    // Not counted: the first step JIT-compiles the whole path, and its p99 says so.
+    await target.step(Math.min(10, o.ramp[0]!));
+    for (const n of o.ramp) if (!(await run(n))) break;
+    for (let i = 0; i < o.bisections && firstMiss !== undefined; i++) {
+      const mid = Math.round((capacity + firstMiss) / 2 / 10) * 10;
+      if (mid <= capacity || mid >= firstMiss) break;
+      await run(mid);
+    }
+    if (workers === 1 && o.perChunkAt > 0) {
+      fixed = await target.step(o.perChunkAt);
+      log(
+        `  ${kind}, ${o.perChunkAt} sessions: ${fixed.cpuUsPerChunk.toFixed(1)} µs CPU/chunk, p50 ${fixed.p50.toFixed(0)} ms, p99 ${fixed.p99.toFixed(0)} ms`,
+      );
+    }
+  } finally {
+    await target.stop();
+  }
+  return { kind, workers, steps, capacity, firstMiss, fixed };
+}
+
+export const label: Record<Kind, string> = {
+  ours: 'ours (createStreamingServer)',
+  framework: 'framework alone (no-op output, RunResult)',
+  raw: 'raw ws (same paced stream, no framework)',
+};
+
+/** Capacity bounds as an interval: [largest pass, first miss) — open above when nothing missed. */
+const bounds = (r: RampResult): [number, number] => [r.capacity, r.firstMiss ?? Number.POSITIVE_INFINITY];
+
+/** a / b as an interval, from the capacity intervals of both. */
+function ratioSpread(a: RampResult, b: RampResult): { min: number; max: number } {
+  const [aLow, aHigh] = bounds(a);
+  const [bLow, bHigh] = bounds(b);
+  return { min: aLow / bHigh, max: bLow === 0 ? Number.POSITIVE_INFINITY : aHigh / bLow };
+}
+
+export async function capacity(o: CapacityOptions): Promise<{ rows: Row[]; ramps: RampResult[] }> {
+  const ramps: RampResult[] = [];
+  for (const workers of o.workers) {
+    for (const kind of ['raw', 'framework', 'ours'] as const) ramps.push(await ramp(kind, workers, o));
+  }
+  const find = (kind: Kind, workers: number) => ramps.find((r) => r.kind === kind && r.workers === workers)!;
+  const scenario = `10. capacity: ${o.chunks}-chunk replies at ${o.perSecond} chunks/s, p99 emit→receive ≤ ${BAR_MS} ms`;
+  const rows: Row[] = [];
+  for (const workers of o.workers) {
+    for (const kind of ['ours', 'framework', 'raw'] as const) {
+      const r = find(kind, workers);
+      const atCapacity = r.steps.find((s) => s.sessions === r.capacity);
+      const missed = r.steps.find((s) => s.sessions === r.firstMiss);
+      const row: Row = {
+        scenario,
+        contestant: `${label[kind]}, ${workers} worker${workers > 1 ? 's' : ''}`,
+        metric: 'capacity (sessions)',
+        unit: 'sessions',
+        value: r.capacity,
+        note: [
+          r.firstMiss === undefined
+            ? `every step passed up to ${r.capacity}: the ramp ended before a miss`
+            : `passed at ${r.capacity}, missed at ${r.firstMiss} (p99 ${missed!.p99.toFixed(0)} ms, ${missed!.errors} errors)`,
+          atCapacity
+            ? `at ${r.capacity}: p50 ${atCapacity.p50.toFixed(1)} ms, p99 ${atCapacity.p99.toFixed(1)} ms, first delta p50/p99 ${atCapacity.firstP50.toFixed(0)}/${atCapacity.firstP99.toFixed(0)} ms, server CPU ${atCapacity.serverCores.toFixed(2)} cores (${atCapacity.cpuUsPerChunk.toFixed(0)} µs per chunk)${kind === 'framework' ? '' : `, client CPU ${atCapacity.clientCores.toFixed(2)} cores`}, ${atCapacity.rssPerSessionMB.toFixed(2)} MB RSS per session`
+            : '',
+        ]
+          .filter(Boolean)
+          .join('; '),
+      };
+      if (kind === 'ours') {
+        const vsFramework = ratioSpread(r, find('framework', workers));
+        const vsRaw = ratioSpread(r, find('raw', workers));
+        rows.push({
+          ...row,
+          ratio: r.capacity / find('framework', workers).capacity,
+          baseline: 'framework alone',
+          spread: vsFramework,
+        });
+        rows.push({
+          scenario,
+          contestant: row.contestant,
+          metric: 'capacity vs raw ws',
+          unit: 'sessions',
+          value: r.capacity,
+          ratio: r.capacity / find('raw', workers).capacity,
+          baseline: 'raw ws',
+          spread: vsRaw,
+        });
+      } else rows.push(row);
+    }
+  }
+  const fixedOf = (kind: Kind) => ramps.find((r) => r.kind === kind && r.fixed)?.fixed;
+  if (fixedOf('ours') && fixedOf('framework') && fixedOf('raw')) {
+    const at = `10. capacity: CPU per chunk at ${o.perChunkAt} sessions, 1 worker (one step each)`;
+    const ours = fixedOf('ours')!;
+    const framework = fixedOf('framework')!;
+    const raw = fixedOf('raw')!;
+    // Sessions one core could feed if CPU were the only limit: 1 s of CPU / (chunks a session sends per second × cost of one).
+    const ceiling = (x: StepResult) => Math.floor(1e6 / (o.perSecond * x.cpuUsPerChunk));
+    const describe = (x: StepResult) =>
+      `CPU-bound ceiling ≈ ${ceiling(x)} sessions per core at 100% CPU; at ${o.perChunkAt}: p50 ${x.p50.toFixed(0)} ms, p99 ${x.p99.toFixed(0)} ms, server CPU ${x.serverCores.toFixed(2)} cores, ${x.errors} errors`;
+    rows.push(
+      {
+        scenario: at,
+        contestant: label.raw,
+        metric: 'server CPU per chunk',
+        unit: 'µs',
+        value: raw.cpuUsPerChunk,
+        note: describe(raw),
+      },
+      {
+        scenario: at,
+        contestant: label.framework,
+        metric: 'server CPU per chunk',
+        unit: 'µs',
+        value: framework.cpuUsPerChunk,
+        note: describe(framework),
+      },
+      {
+        scenario: at,
+        contestant: label.ours,
+        metric: 'server CPU per chunk',
+        unit: 'µs',
+        value: ours.cpuUsPerChunk,
+        ratio: ours.cpuUsPerChunk / framework.cpuUsPerChunk,
+        baseline: 'framework alone',
+        bar: '≤ 1.5× the framework alone',
+        pass: ours.cpuUsPerChunk <= 1.5 * framework.cpuUsPerChunk,
+        note: `${describe(ours)}; one step, no spread: CPU time per chunk hardly depends on other load, latency does`,
+      },
+    );
+  }
+  if (o.workers.includes(1) && o.workers.includes(2)) {
+    const one = find('ours', 1);
+    const two = find('ours', 2);
+    const spread = ratioSpread(two, one);
+    rows.push({
+      scenario,
+      contestant: 'ours, 2 workers vs 1',
+      metric: 'capacity',
+      unit: 'sessions',
+      value: two.capacity,
+      ratio: two.capacity / one.capacity,
+      baseline: '1 worker',
+      spread,
+      bar: '≥ 1.6× one worker',
+      verdict: verdictAtLeast(spread, 1.6),
+      note: 'the clients run in the bench process, on the same 2 cores as the workers',
+    });
+  }
+  return { rows, ramps };
+}
+
+function verdictAtLeast(spread: { min: number; max: number }, bar: number): Row['verdict'] {
+  if (spread.min >= bar) return 'met';
+  if (spread.max < bar) return 'missed';
+  return 'within noise';
+}
