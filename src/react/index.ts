@@ -51,25 +51,6 @@ export interface UseStreamingAgentResult {
   turns: AgentTurn[];
 }
 
-// The tool frames and callbacks as the protocol describes them (issue 11).
-interface ToolCallFrame {
-  callId: string;
-  name: string;
-  arguments: string;
-  id?: string;
-}
-interface ToolOutputFrame {
-  callId: string;
-  name: string;
-  output: string;
-  isError: boolean;
-  id?: string;
-}
-interface ToolCallbacks {
-  onToolCall?: (frame: ToolCallFrame) => void;
-  onToolOutput?: (frame: ToolOutputFrame) => void;
-}
-
 /**
  * Connects to a streaming server and keeps the conversation in an external store that React
  * reads with `useSyncExternalStore`. Each delta costs a push; the component re-renders at most
@@ -101,9 +82,8 @@ export function useStreamingAgent(
         ? store.restate(frame.id, frame.generation, accumulated)
         : store.delta(frame.id, frame.generation, delta);
     client.onComplete = (text, frame) => store.complete(frame.id, frame.generation, text);
-    const tools = client as unknown as ToolCallbacks;
-    tools.onToolCall = (frame) => store.toolCall(frame.id, frame);
-    tools.onToolOutput = (frame) => store.toolOutput(frame.id, frame);
+    client.onToolCall = (frame) => store.toolCall(frame.id, frame);
+    client.onToolOutput = (frame) => store.toolOutput(frame.id, frame);
     client.onResult = (events, frame) => store.result(frame.id, events, frame.interrupted === true);
     client.onError = (message, err) => {
       setError(message);

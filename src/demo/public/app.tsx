@@ -78,18 +78,34 @@ const TextBubble = memo(function TextBubble({ part, cursor }: { part: TextPart; 
   );
 });
 
-/** A tool step: shown as soon as the tool starts, its output filled in where "running…" was. */
-const ToolStep = memo(function ToolStep({ part }: { part: ToolPart }) {
+/** Tool outputs reach the model JSON-encoded: show a string output as the string. */
+function readable(output: string): string {
+  try {
+    const value: unknown = JSON.parse(output);
+    return typeof value === 'string' ? value : output;
+  } catch {
+    return output;
+  }
+}
+
+/**
+ * A tool step: shown as soon as the tool starts, its output filled in where "running…" was. A
+ * turn that ended (stopped) while its tool ran shows the call with no output.
+ */
+const ToolStep = memo(function ToolStep({ part, ended }: { part: ToolPart; ended: boolean }) {
+  const state = part.state === 'running' && ended ? 'stopped' : part.state;
   return (
-    <div className="step" data-testid="tool-step" data-state={part.state}>
+    <div className="step" data-testid="tool-step" data-state={state}>
       <div className="step-call">{`🔧 ${part.name}(${part.arguments})`}</div>
-      {part.state === 'running' ? (
+      {state === 'running' && (
         <div className="step-status" data-testid="tool-running">
           <span className="spinner" aria-hidden="true" /> running…
         </div>
-      ) : (
+      )}
+      {state === 'stopped' && <div className="step-status">no output: the turn was stopped</div>}
+      {state === 'done' && (
         <div className={part.isError ? 'step-output error' : 'step-output'} data-testid="tool-output">
-          {`↳ ${part.output ?? ''}`}
+          {`↳ ${part.isError ? 'error: ' : ''}${readable(part.output ?? '')}`}
         </div>
       )}
     </div>
@@ -111,7 +127,7 @@ function Reply({ turn }: { turn: AgentTurn }) {
         part.type === 'text' ? (
           <TextBubble key={i} part={part} cursor={streaming && part === last} />
         ) : (
-          <ToolStep key={i} part={part} />
+          <ToolStep key={i} part={part} ended={!streaming} />
         ),
       )}
       {waiting && (
