@@ -198,7 +198,9 @@ function mainThreadTaskCpu(trace: Buffer): number[] {
       .map((e) => `${e.pid}:${e.tid}`),
   );
   return events
-    .filter((e) => e.ph === 'X' && e.name === 'ThreadControllerImpl::RunTask' && main.has(`${e.pid}:${e.tid}`))
+    .filter(
+      (e) => e.ph === 'X' && e.name === 'ThreadControllerImpl::RunTask' && main.has(`${e.pid}:${e.tid}`),
+    )
     .filter((e) => (e.dur ?? 0) > 50_000)
     .map((e) => (e.tdur ?? 0) / 1000);
 }
@@ -295,7 +297,7 @@ const spread = (values: number[], digits = 0) =>
   `${Math.min(...values).toFixed(digits)}–${Math.max(...values).toFixed(digits)}`;
 
 /**
- * 10. The demo page (React hook) vs a plain page appending once per animation frame, for one
+ * 11. The demo page (React hook) vs a plain page appending once per animation frame, for one
  * reply of `chunks` deltas, with and without a tool call in the middle.
  */
 export async function browserPage(chunks: number, rounds: number): Promise<Row[]> {
@@ -333,7 +335,7 @@ export async function browserPage(chunks: number, rounds: number): Promise<Row[]
         hook: () => runPage(browser, url, 'hook', message),
         plain: () => runPage(browser, url, 'plain', message),
       });
-      const scenario = `10. Chromium page, one ${chunks.toLocaleString('en-US')}-delta reply${tool ? ' with a tool call' : ''}`;
+      const scenario = `11. Chromium page, one ${chunks.toLocaleString('en-US')}-delta reply${tool ? ' with a tool call' : ''}`;
       const ms = (s: Sample[]) => s.map((x) => x.ms);
       const hookMs = median(ms(samples.hook));
       const plainMs = median(ms(samples.plain));

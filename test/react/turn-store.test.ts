@@ -244,3 +244,68 @@ describe('TurnStore: parts in order', () => {
     });
   });
 });
+
+describe('TurnStore: a server without tool frames', () => {
+  it("places the tool steps from the turn's result, between the texts, once it ends", () => {
+    const { store, frames } = storeWithFrames();
+    store.addTurn('t', 'weather?');
+    store.delta('t', 1, 'Let me look.');
+    store.delta('t', 2, 'It is sunny.');
+    store.result(
+      't',
+      [
+        { type: 'message', role: 'assistant', content: 'Let me look.' },
+        { type: 'function_call', name: 'w', arguments: '{}', callId: 'c' },
+        { type: 'function_call_output', output: 'sunny', callId: 'c', isError: false },
+        { type: 'message', role: 'assistant', content: 'It is sunny.' },
+      ],
+      false,
+    );
+    frames.flush();
+    const parts = store.getTurns()[0]!.parts;
+    expect(parts.map((p) => p.type)).toEqual(['text', 'tool', 'text']);
+    expect(parts[1]).toEqual({
+      type: 'tool',
+      callId: 'c',
+      name: 'w',
+      arguments: '{}',
+      output: 'sunny',
+      isError: false,
+      state: 'done',
+    });
+  });
+});
+
+describe('frameScheduler', () => {
+  afterEach(() => {
+    vi.unstubAllGlobals();
+  });
+
+  it('commits on the next animation frame, once, and not again on the timer', () => {
+    vi.useFakeTimers();
+    let frame: (() => void) | undefined;
+    vi.stubGlobal('requestAnimationFrame', (cb: () => void) => {
+      frame = cb;
+      return 1;
+    });
+    vi.stubGlobal('cancelAnimationFrame', () => undefined);
+    let commits = 0;
+    frameScheduler(undefined)(() => commits++);
+    expect(commits).toBe(0);
+    frame!();
+    vi.advanceTimersByTime(1000);
+    expect(commits).toBe(1);
+  });
+
+  it('in a background tab (no frames come), commits after 250 ms anyway', () => {
+    vi.useFakeTimers();
+    vi.stubGlobal('requestAnimationFrame', () => 1);
+    vi.stubGlobal('cancelAnimationFrame', () => undefined);
+    let commits = 0;
+    frameScheduler(undefined)(() => commits++);
+    vi.advanceTimersByTime(249);
+    expect(commits).toBe(0);
+    vi.advanceTimersByTime(1);
+    expect(commits).toBe(1);
+  });
+});
