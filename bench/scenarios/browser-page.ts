@@ -9,7 +9,7 @@ import { readFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setImmediate as immediate } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { type APIConnectOptions, DEFAULT_API_CONNECT_OPTIONS, llm, voice } from '@livekit/agents';
 import type { Browser } from 'playwright-core';
 import { z } from 'zod';
@@ -421,4 +421,15 @@ export async function browserPage(chunks: number, rounds: number): Promise<Row[]
     await new Promise<void>((resolve) => http.close(() => resolve()));
   }
   return rows;
+}
+
+// Run alone: node --import tsx bench/scenarios/browser-page.ts [chunks=100000] [rounds=3]
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const { initializeLogger } = await import('@livekit/agents');
+  const { printTable } = await import('../report.js');
+  initializeLogger({ pretty: false, level: 'error' });
+  const rows = await browserPage(Number(process.argv[2] ?? 100_000), Number(process.argv[3] ?? 3));
+  printTable(rows);
+  for (const row of rows) if (row.note) console.log(`- ${row.scenario} / ${row.contestant}: ${row.note}`);
+  process.exit(0);
 }
