@@ -372,8 +372,7 @@ export async function browserPage(chunks: number, rounds: number): Promise<Row[]
           pass: hookMs <= 1.1 * plainMs,
           spread: { min: Math.min(...ratios), max: Math.max(...ratios) },
           // Met only if every round is within the bar, missed only if none is.
-          verdict:
-            Math.max(...ratios) <= 1.1 ? 'met' : Math.min(...ratios) > 1.1 ? 'missed' : 'within noise',
+          verdict: Math.max(...ratios) <= 1.1 ? 'met' : Math.min(...ratios) > 1.1 ? 'missed' : 'within noise',
           note: `runs ${spread(ms(samples.hook))} ms; ratio per round ${ratios.map((r) => r.toFixed(2)).join(', ')}; ${taskNote(samples.hook)}; main thread (ms) ${busy(samples.hook)}`,
         },
         {
