@@ -7,11 +7,13 @@ const FAVICON =
 
 const publicDir = fileURLToPath(new URL('./public/', import.meta.url));
 
-/** Bundles the chat page (React, the hook and the client) in memory with esbuild. */
-async function bundlePage(): Promise<string> {
+const aiSdkDir = fileURLToPath(new URL('./ai-sdk/', import.meta.url));
+
+/** Bundles a page (React, the hook and the client) in memory with esbuild. */
+async function bundlePage(entry = `${publicDir}app.tsx`): Promise<string> {
   const esbuild = await import('esbuild');
   const result = await esbuild.build({
-    entryPoints: [`${publicDir}app.tsx`],
+    entryPoints: [entry],
     bundle: true,
     write: false,
     format: 'esm',
@@ -26,18 +28,37 @@ async function bundlePage(): Promise<string> {
   return result.outputFiles[0]!.text;
 }
 
+/** The `/ai-sdk` page (`useChat` over `WebSocketChatTransport`); none when the optional `ai` peers are missing. */
+async function aiSdkPage(): Promise<Record<string, [string, string]>> {
+  try {
+    const [html, js] = await Promise.all([
+      readFile(`${aiSdkDir}index.html`, 'utf8'),
+      bundlePage(`${aiSdkDir}app.tsx`),
+    ]);
+    return {
+      '/ai-sdk': ['text/html; charset=utf-8', html],
+      '/ai-sdk.js': ['text/javascript; charset=utf-8', js],
+    };
+  } catch (error) {
+    console.warn('The /ai-sdk page is off (install ai and @ai-sdk/react for it):', String(error));
+    return {};
+  }
+}
+
 /** An HTTP server for the page: `/` and `/app.js`. The WebSocket server attaches to it at `/ws`. */
 export async function createPageServer(): Promise<Server> {
-  const [html, css, js] = await Promise.all([
+  const [html, css, js, aiSdk] = await Promise.all([
     readFile(`${publicDir}index.html`, 'utf8'),
     readFile(`${publicDir}styles.css`, 'utf8'),
     bundlePage(),
+    aiSdkPage(),
   ]);
   const files: Record<string, [string, string]> = {
     '/': ['text/html; charset=utf-8', html],
     '/styles.css': ['text/css; charset=utf-8', css],
     '/app.js': ['text/javascript; charset=utf-8', js],
     '/favicon.ico': ['image/svg+xml', FAVICON],
+    ...aiSdk,
   };
   return createServer((request, response) => {
     const path = new URL(request.url ?? '/', 'http://x').pathname;
