@@ -28,41 +28,51 @@ async function bundlePage(entry = `${publicDir}app.tsx`): Promise<string> {
   return result.outputFiles[0]!.text;
 }
 
-/** The `/ai-sdk` page (`useChat` over `WebSocketChatTransport`); none when the optional `ai` peers are missing. */
-async function aiSdkPage(): Promise<Record<string, [string, string]>> {
-  try {
-    const [html, js] = await Promise.all([
-      readFile(`${aiSdkDir}index.html`, 'utf8'),
-      bundlePage(`${aiSdkDir}app.tsx`),
-    ]);
-    return {
-      '/ai-sdk': ['text/html; charset=utf-8', html],
-      '/ai-sdk.js': ['text/javascript; charset=utf-8', js],
-    };
-  } catch (error) {
-    console.warn('The /ai-sdk page is off (install ai and @ai-sdk/react for it):', String(error));
-    return {};
-  }
+/**
+ * The `/ai-sdk` page (`useChat` over `WebSocketChatTransport`), bundled on its first request so the
+ * main page's start does not wait for the AI SDK. 404 when the optional `ai` peers are missing.
+ */
+function aiSdkPage(): (path: string) => Promise<[string, string] | undefined> {
+  let page: Promise<Record<string, [string, string]>> | undefined;
+  const load = async () => {
+    try {
+      const [html, js] = await Promise.all([
+        readFile(`${aiSdkDir}index.html`, 'utf8'),
+        bundlePage(`${aiSdkDir}app.tsx`),
+      ]);
+      return {
+        '/ai-sdk': ['text/html; charset=utf-8', html],
+        '/ai-sdk.js': ['text/javascript; charset=utf-8', js],
+      } as Record<string, [string, string]>;
+    } catch (error) {
+      console.warn('The /ai-sdk page is off (install ai and @ai-sdk/react for it):', String(error));
+      return {};
+    }
+  };
+  return async (path) => {
+    if (path !== '/ai-sdk' && path !== '/ai-sdk.js') return undefined;
+    page ??= load();
+    return (await page)[path];
+  };
 }
 
 /** An HTTP server for the page: `/` and `/app.js`. The WebSocket server attaches to it at `/ws`. */
 export async function createPageServer(): Promise<Server> {
-  const [html, css, js, aiSdk] = await Promise.all([
+  const [html, css, js] = await Promise.all([
     readFile(`${publicDir}index.html`, 'utf8'),
     readFile(`${publicDir}styles.css`, 'utf8'),
     bundlePage(),
-    aiSdkPage(),
   ]);
+  const aiSdk = aiSdkPage();
   const files: Record<string, [string, string]> = {
     '/': ['text/html; charset=utf-8', html],
     '/styles.css': ['text/css; charset=utf-8', css],
     '/app.js': ['text/javascript; charset=utf-8', js],
     '/favicon.ico': ['image/svg+xml', FAVICON],
-    ...aiSdk,
   };
-  return createServer((request, response) => {
+  return createServer(async (request, response) => {
     const path = new URL(request.url ?? '/', 'http://x').pathname;
-    const file = files[path];
+    const file = files[path] ?? (await aiSdk(path));
     if (request.method !== 'GET' || file === undefined) {
       response.writeHead(404, { 'Content-Type': 'text/plain' }).end('Not Found');
       return;
