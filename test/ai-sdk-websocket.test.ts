@@ -115,7 +115,8 @@ describe.skipIf(aiSdkUnsupported)(
       await chat.sendMessage({ text: 'weather in Paris?' });
       const message = assistant(chat)[0]!;
       const types = message.parts.map((p) => p.type);
-      expect(types).toContain('tool-getWeather');
+      // Live tool frames: the tool part sits between the two generations, each step marked.
+      expect(types).toEqual(['step-start', 'text', 'tool-getWeather', 'step-start', 'text']);
       expect(message.parts.find((p) => p.type === 'tool-getWeather')).toMatchObject({
         state: 'output-available',
         input: { city: 'Paris' },

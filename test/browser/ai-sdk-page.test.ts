@@ -90,6 +90,11 @@ describe.skipIf(aiSdkUnsupported)(
       await lastReply().locator('[data-testid="tool-step"][data-state="output-available"]').waitFor();
       expect(await lastReply().getAttribute('data-status')).toBe('streaming');
       await expect.poll(status, { timeout: 20_000 }).toBe('ready');
+      // In the agent's order: text, the tool step, text.
+      const order = await lastReply()
+        .locator('[data-testid="text-part"], [data-testid="tool-step"]')
+        .evaluateAll((nodes) => nodes.map((n) => (n as HTMLElement).dataset.testid));
+      expect(order).toEqual(['text-part', 'tool-step', 'text-part']);
       const texts = await lastReply().getByTestId('text-part').allInnerTexts();
       expect(texts[0]).toContain('Let me look up the weather in Paris for you.');
       expect(texts.at(-1)).toContain('Here is what I found:');
