@@ -26,8 +26,8 @@ import {
   verdictOf,
   writeReport,
 } from './report.js';
-import { browserPage } from './scenarios/browser-page.js';
 import { aiSdkPaths } from './scenarios/ai-sdk.js';
+import { browserPage } from './scenarios/browser-page.js';
 import { capacity } from './scenarios/capacity.js';
 import { coreLatency, coreThroughput } from './scenarios/core.js';
 import { fanout, slowClientAmongFast } from './scenarios/fanout.js';

@@ -28,6 +28,7 @@ it('npm run bench works end to end at a tiny size (--smoke)', async () => {
     '9',
     '10',
     '11',
+    '12',
   ]);
   expect(report.rows.every((r) => Number.isFinite(r.value))).toBe(true);
   // Behaviour, not speed: every reply arrived intact, also the slow client's.

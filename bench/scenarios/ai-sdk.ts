@@ -132,7 +132,7 @@ export async function aiSdkPaths(deltas: number, perSecond: number, rounds: numb
     sse: () => oneRun('ai-sdk-sse', deltas, perSecond),
   });
   const ours = median(samples.ours);
-  const scenario = `AI SDK adapter, one client, ${deltas.toLocaleString('en-US')} deltas @ ${perSecond}/s`;
+  const scenario = `12. AI SDK adapter, one client, ${deltas.toLocaleString('en-US')} deltas @ ${perSecond}/s`;
   const row = (contestant: string, value: number): Row => ({
     scenario,
     contestant,

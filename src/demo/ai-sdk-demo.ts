@@ -1,4 +1,5 @@
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { llm } from '@livekit/agents';
 import { createDemoAgent } from './index.js';
 
@@ -22,5 +23,14 @@ export async function attachAISDKDemo(
     allowedOrigins: options.allowedOrigins,
   });
   chats.attachWebSocket(http, { path: '/api/chat/ws' });
+  // Two upgrade handlers share this server now, so neither answers paths that are not its own:
+  // the demo answers them, 404, as it did with one.
+  http.on('upgrade', (request: IncomingMessage, socket: Duplex) => {
+    const path = new URL(request.url ?? '/', 'http://x').pathname;
+    if (path !== '/ws' && path !== '/api/chat/ws') {
+      socket.on('error', () => undefined);
+      socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+    }
+  });
   return { close: () => chats.close() };
 }
