@@ -26,6 +26,8 @@ import {
   verdictOf,
   writeReport,
 } from './report.js';
+import { aiSdkPaths } from './scenarios/ai-sdk.js';
+import { browserPage } from './scenarios/browser-page.js';
 import { capacity } from './scenarios/capacity.js';
 import { coreLatency, coreThroughput } from './scenarios/core.js';
 import { fanout, slowClientAmongFast } from './scenarios/fanout.js';
@@ -111,6 +113,8 @@ if (!smoke) await step('long', () => longReply(Number(process.env.BENCH_LONG_CHU
 await step('resume-send', () => resumeSendCost(size.ws, 10_000, rounds));
 await step('resume-idle', () => resumeIdleMemory(smoke ? 3 : 50, 300, smoke ? 1 : 3));
 await step('capacity', async () => (await capacity(size.capacity)).rows);
+await step('browser', () => browserPage(smoke ? 2_000 : 100_000, smoke ? 1 : 3));
+await step('ai-sdk', () => aiSdkPaths(smoke ? 500 : 20_000, 10_000, rounds));
 console.log(`total ${((performance.now() - started) / 1000).toFixed(0)} s`);
 
 const atEnd = machine();

@@ -58,6 +58,13 @@ describe.skipIf(aiSdkUnsupported)(
       const server = await startChatServer();
       const chat = chatOver(server.api);
       await chat.sendMessage({ text: 'weather in Paris?' });
+      expect(assistant(chat)[0]!.parts.map((p) => p.type)).toEqual([
+        'step-start',
+        'text',
+        'tool-getWeather',
+        'step-start',
+        'text',
+      ]);
       expect(assistant(chat)[0]!.parts.find((p) => p.type === 'tool-getWeather')).toMatchObject({
         state: 'output-available',
         output: 'sunny',

@@ -4,6 +4,7 @@ import { type UIMessage, type UIMessageChunk, WebSocketChatTransport } from 'ai'
 import { describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { CHAT_ERRORS, createAISDKChats } from '../src/ai-sdk/index.js';
+import { resolveChatOptions } from '../src/ai-sdk/options.js';
 import {
   AI_SDK_SKIP_REASON,
   aiSdkUnsupported,
@@ -89,6 +90,13 @@ describe.skipIf(aiSdkUnsupported)(
       expect(() => createAISDKChats({ createAgent: () => createAgent(), authorize: 1 as never })).toThrow(
         TypeError,
       );
+      // The defaults the README states.
+      expect(resolveChatOptions({ createAgent: () => createAgent() })).toMatchObject({
+        maxChats: 100,
+        idleTimeoutMs: 10 * 60_000,
+        turnTimeoutMs: 120_000,
+        maxPayload: 1024 * 1024,
+      });
     });
 
     it('a plain turn: useChat’s state machine gets the streamed reply as one assistant message', async () => {
@@ -107,7 +115,8 @@ describe.skipIf(aiSdkUnsupported)(
       await chat.sendMessage({ text: 'weather in Paris?' });
       const message = assistant(chat)[0]!;
       const types = message.parts.map((p) => p.type);
-      expect(types).toContain('tool-getWeather');
+      // Live tool frames: the tool part sits between the two generations, each step marked.
+      expect(types).toEqual(['step-start', 'text', 'tool-getWeather', 'step-start', 'text']);
       expect(message.parts.find((p) => p.type === 'tool-getWeather')).toMatchObject({
         state: 'output-available',
         input: { city: 'Paris' },

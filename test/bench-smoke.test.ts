@@ -27,6 +27,8 @@ it('npm run bench works end to end at a tiny size (--smoke)', async () => {
     '8',
     '9',
     '10',
+    '11',
+    '12',
   ]);
   expect(report.rows.every((r) => Number.isFinite(r.value))).toBe(true);
   // Behaviour, not speed: every reply arrived intact, also the slow client's.
@@ -34,6 +36,10 @@ it('npm run bench works end to end at a tiny size (--smoke)', async () => {
     (r) => r.bar?.includes('intact') || r.bar?.includes('receives all text'),
   );
   expect(integrity).toHaveLength(2);
+  // The Chromium pages showed every character of the reply, with and without a tool call.
+  const onScreen = report.rows.filter((r) => r.bar?.includes('chars'));
+  expect(onScreen).toHaveLength(2);
+  expect(onScreen.every((r) => r.pass)).toBe(true);
   expect(integrity.every((r) => r.pass)).toBe(true);
   const markdown = readFileSync(written![2]!, 'utf8');
   expect(markdown).toContain('| scenario | contestant |');

@@ -66,9 +66,11 @@ export class ChatSession {
     if (this.closing) throw new Error('chat closed');
     const session = new voice.AgentSession({ userAwayTimeout: null, ...extra, ...(llm ? { llm } : {}) });
     this.session = session;
+    // Tool steps through the same reader as the text, so the message keeps their true order.
     this.output = StreamingTextOutput.attach(session, {
       bufferSize: this.options.bufferSize,
       backlogSize: 0,
+      toolSteps: true,
     });
     this.reader = this.output.subscribe();
     await session.start({ agent });
@@ -118,7 +120,7 @@ export class ChatSession {
   async close(): Promise<void> {
     if (this.closing) return;
     this.closing = true;
-    this.playing?.interrupt();
+    this.playing?.abandon();
     this.output?.close();
     await this.ready.catch(() => undefined);
     await this.playing?.done.catch(() => undefined);

@@ -110,7 +110,7 @@ function answer(response: ServerResponse, status: number, text: string): void {
 }
 
 /** Writes the turn as SSE from its first chunk: `data: <json>` per chunk, `data: [DONE]` at the end. */
-function streamSse(response: ServerResponse, log: TurnLog): void {
+export function streamSse(response: ServerResponse, log: TurnLog): void {
   response.writeHead(200, UI_MESSAGE_STREAM_HEADERS);
   response.flushHeaders();
   let open = true;

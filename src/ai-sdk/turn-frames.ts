@@ -17,6 +17,8 @@ export interface TurnSource {
 export interface PlayingTurn {
   /** Stops the agent's generation; the turn still ends with its result (interrupted). */
   interrupt(): void;
+  /** The chat is closing: stop the run and stop waiting for it; no more frames. */
+  abandon(): void;
   /** Resolves once the turn's last frame has been handed to `onFrame`. */
   readonly done: Promise<void>;
 }
@@ -57,5 +59,5 @@ export function playTurn(
     message,
     undefined,
   );
-  return { interrupt: () => turn.interrupt(), done: turn.answer() };
+  return { interrupt: () => turn.interrupt(), abandon: () => turn.abandon(), done: turn.answer() };
 }

@@ -38,7 +38,8 @@ export class TurnLog {
   }
 
   private notify(): void {
-    for (const listener of [...this.listeners]) listener();
+    // A Set's iteration tolerates a listener removing itself; no copy per chunk.
+    for (const listener of this.listeners) listener();
   }
 }
 

@@ -1,25 +1,15 @@
 import type { UIMessageChunk } from 'ai';
-import type { CompleteFrame, DeltaFrame, ErrorFrame, ResultEvent, ResultFrame } from '../protocol.js';
+import type {
+  CompleteFrame,
+  DeltaFrame,
+  ErrorFrame,
+  ResultEvent,
+  ResultFrame,
+  ToolCallFrame,
+  ToolOutputFrame,
+} from '../protocol.js';
 
-/** A tool call the model made, sent live as the run's tool step starts. */
-export interface ToolCallFrame {
-  type: 'tool_call';
-  callId: string;
-  name: string;
-  /** The call's arguments as the model wrote them (JSON text). */
-  arguments: string;
-  id?: string;
-}
-
-/** A tool's result, sent live as the tool returns. */
-export interface ToolOutputFrame {
-  type: 'tool_output';
-  callId: string;
-  name: string;
-  output: string;
-  isError: boolean;
-  id?: string;
-}
+export type { ToolCallFrame, ToolOutputFrame };
 
 /** The frames one turn of our protocol is made of. */
 export type TurnFrame =

@@ -104,18 +104,11 @@ function serveSocket(ws: WebSocket, request: IncomingMessage, chats: ChatRegistr
   };
 
   const stream = (requestId: string, chatId: string, log: TurnLog) => {
-    send({ type: 'start', requestId });
     const entry: { stop: () => void; chatId: string } = { stop: () => undefined, chatId };
     following.set(requestId, entry);
-    entry.stop = follow(log, {
-      write: (chunk: UIMessageChunk, sequence: number) => send({ type: 'chunk', requestId, sequence, chunk }),
-      end: () => {
-        following.delete(requestId);
-        send({ type: 'end', requestId });
-      },
-      isOpen: () => ws.readyState === WebSocket.OPEN && following.get(requestId) === entry,
-      isBehind: () => ws.bufferedAmount > HIGH_WATER_MARK,
-      whenDrained: (resume) => waitForDrain(ws, resume),
+    entry.stop = streamToSocket(ws, requestId, log, {
+      isWanted: () => following.get(requestId) === entry,
+      onEnd: () => following.delete(requestId),
     });
   };
 
@@ -164,6 +157,32 @@ function serveSocket(ws: WebSocket, request: IncomingMessage, chats: ChatRegistr
       }
       await handle(checked.data);
     })().catch(() => ws.terminate());
+  });
+}
+
+/**
+ * Sends a turn to one request of a socket: `start`, every chunk from sequence 0 (live, pausing while
+ * the socket is behind), then `end`. Returns the stop function.
+ */
+export function streamToSocket(
+  ws: WebSocket,
+  requestId: string,
+  log: TurnLog,
+  { isWanted = () => true, onEnd }: { isWanted?: () => boolean; onEnd?: () => void } = {},
+): () => void {
+  const send = (frame: WebSocketChatTransportResponse) => {
+    if (ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(frame));
+  };
+  send({ type: 'start', requestId });
+  return follow(log, {
+    write: (chunk: UIMessageChunk, sequence: number) => send({ type: 'chunk', requestId, sequence, chunk }),
+    end: () => {
+      onEnd?.();
+      send({ type: 'end', requestId });
+    },
+    isOpen: () => ws.readyState === WebSocket.OPEN && isWanted(),
+    isBehind: () => ws.bufferedAmount > HIGH_WATER_MARK,
+    whenDrained: (resume) => waitForDrain(ws, resume),
   });
 }
 

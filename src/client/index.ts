@@ -1,8 +1,10 @@
 import { withoutAccumulated } from '../negotiation.js';
 import {
+  CLIENT_CLOSE_CODE,
+  CLIENT_ERROR_CODES,
+  type ClientErrorCode,
   type CompleteFrame,
   type DeltaFrame,
-  ERROR_CODES,
   type ErrorCode,
   type ErrorFrame,
   errorFrame,
@@ -14,11 +16,13 @@ import {
   type ToolOutputFrame,
 } from '../protocol.js';
 import { FrameQueue } from './frame-queue.js';
-import { Backoff, type ReconnectOptions } from './reconnect.js';
+import { type StreamingAgentClientOptions, validateClientOptions } from './options.js';
+import { Backoff } from './reconnect.js';
 import { type OutgoingMessage, ResumeState } from './resume.js';
 import { defaultWebSocket, OPEN, type WebSocketConstructor, type WebSocketLike } from './websocket-like.js';
 
 export type {
+  ClientErrorCode,
   CompleteFrame,
   DeltaFrame,
   ErrorCode,
@@ -30,6 +34,13 @@ export type {
   ToolCallFrame,
   ToolOutputFrame,
 } from '../protocol.js';
+export {
+  CLIENT_CLOSE_CODE,
+  CLIENT_ERROR_CODES,
+  CLOSE_CODES,
+  ERROR_CODES,
+} from '../protocol.js';
+export type { StreamingAgentClientOptions } from './options.js';
 export type { ReconnectOptions } from './reconnect.js';
 export type { WebSocketConstructor, WebSocketLike } from './websocket-like.js';
 
@@ -45,23 +56,16 @@ export type TurnFrame =
   | ToolCallFrame
   | ToolOutputFrame
   | ResultFrame
-  | ErrorFrame;
+  | TurnErrorFrame;
 
-export interface StreamingAgentClientOptions {
-  /** A WebSocket class, where the runtime has none (Node 20: `import { WebSocket } from 'ws'`). */
-  WebSocket?: WebSocketConstructor;
-  protocols?: string | string[];
-  /** Reconnect after an unexpected close, with backoff. Off by default. */
-  reconnect?: boolean | ReconnectOptions;
-  /** `connect()` gives up after this long. Default 10 s. */
-  connectTimeoutMs?: number;
-}
+/** An `error` frame from the server, or one the client made (`connection_lost`, `not_connected`). */
+export type TurnErrorFrame = ErrorFrame<ErrorCode | ClientErrorCode>;
 
 /** An error the client reports: a server `error` frame, or a problem on the client's side. */
 export class StreamingClientError extends Error {
   override readonly name = 'StreamingClientError';
   constructor(
-    readonly code: ErrorCode,
+    readonly code: ErrorCode | ClientErrorCode,
     message: string,
     readonly id?: string,
   ) {
@@ -107,6 +111,7 @@ export class StreamingAgentClient {
     readonly url: string,
     private readonly options: StreamingAgentClientOptions = {},
   ) {
+    validateClientOptions(url, options);
     this.WebSocketClass = options.WebSocket ?? defaultWebSocket();
     const reconnect = options.reconnect;
     this.backoff = reconnect ? new Backoff(reconnect === true ? {} : reconnect) : undefined;
@@ -163,7 +168,7 @@ export class StreamingAgentClient {
       socket.onclose = null;
       socket.onmessage = null;
       socket.onerror = null;
-      socket.close(1000, 'client closed');
+      socket.close(CLIENT_CLOSE_CODE, 'client closed');
     }
     this.failPendingAsks('the client was closed');
     this.setStatus('closed');
@@ -298,7 +303,7 @@ export class StreamingAgentClient {
     }
   }
 
-  private finishAsk(frame: ResultFrame | ErrorFrame): void {
+  private finishAsk(frame: ResultFrame | TurnErrorFrame): void {
     if (frame.id === undefined) return;
     const ask = this.asks.get(frame.id);
     if (!ask) return;
@@ -372,7 +377,7 @@ export class StreamingAgentClient {
       return;
     }
     this.failPendingAsks(`the connection was lost (${code})`);
-    this.report(errorFrame('connection_lost', undefined, `${ERROR_CODES.connection_lost} (${code})`));
+    this.report(errorFrame('connection_lost', undefined, `${CLIENT_ERROR_CODES.connection_lost} (${code})`));
     if (this.closedByUser) return;
     if (this.backoff) this.scheduleReconnect();
     else this.setStatus('closed');
@@ -402,7 +407,7 @@ export class StreamingAgentClient {
     this.asks.clear();
   }
 
-  private report(frame: ErrorFrame): void {
+  private report(frame: TurnErrorFrame): void {
     this.onError?.(frame.message, new StreamingClientError(frame.code, frame.message, frame.id));
   }
 

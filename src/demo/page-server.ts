@@ -7,11 +7,13 @@ const FAVICON =
 
 const publicDir = fileURLToPath(new URL('./public/', import.meta.url));
 
-/** Bundles the chat page (React, the hook and the client) in memory with esbuild. */
-async function bundlePage(): Promise<string> {
+const aiSdkDir = fileURLToPath(new URL('./ai-sdk/', import.meta.url));
+
+/** Bundles a page (React, the hook and the client) in memory with esbuild. */
+async function bundlePage(entry = `${publicDir}app.tsx`): Promise<string> {
   const esbuild = await import('esbuild');
   const result = await esbuild.build({
-    entryPoints: [`${publicDir}app.tsx`],
+    entryPoints: [entry],
     bundle: true,
     write: false,
     format: 'esm',
@@ -26,6 +28,34 @@ async function bundlePage(): Promise<string> {
   return result.outputFiles[0]!.text;
 }
 
+/**
+ * The `/ai-sdk` page (`useChat` over `WebSocketChatTransport`), bundled on its first request so the
+ * main page's start does not wait for the AI SDK. 404 when the optional `ai` peers are missing.
+ */
+function aiSdkPage(): (path: string) => Promise<[string, string] | undefined> {
+  let page: Promise<Record<string, [string, string]>> | undefined;
+  const load = async () => {
+    try {
+      const [html, js] = await Promise.all([
+        readFile(`${aiSdkDir}index.html`, 'utf8'),
+        bundlePage(`${aiSdkDir}app.tsx`),
+      ]);
+      return {
+        '/ai-sdk': ['text/html; charset=utf-8', html],
+        '/ai-sdk.js': ['text/javascript; charset=utf-8', js],
+      } as Record<string, [string, string]>;
+    } catch (error) {
+      console.warn('The /ai-sdk page is off (install ai and @ai-sdk/react for it):', String(error));
+      return {};
+    }
+  };
+  return async (path) => {
+    if (path !== '/ai-sdk' && path !== '/ai-sdk.js') return undefined;
+    page ??= load();
+    return (await page)[path];
+  };
+}
+
 /** An HTTP server for the page: `/` and `/app.js`. The WebSocket server attaches to it at `/ws`. */
 export async function createPageServer(): Promise<Server> {
   const [html, css, js] = await Promise.all([
@@ -33,15 +63,16 @@ export async function createPageServer(): Promise<Server> {
     readFile(`${publicDir}styles.css`, 'utf8'),
     bundlePage(),
   ]);
+  const aiSdk = aiSdkPage();
   const files: Record<string, [string, string]> = {
     '/': ['text/html; charset=utf-8', html],
     '/styles.css': ['text/css; charset=utf-8', css],
     '/app.js': ['text/javascript; charset=utf-8', js],
     '/favicon.ico': ['image/svg+xml', FAVICON],
   };
-  return createServer((request, response) => {
+  return createServer(async (request, response) => {
     const path = new URL(request.url ?? '/', 'http://x').pathname;
-    const file = files[path];
+    const file = files[path] ?? (await aiSdk(path));
     if (request.method !== 'GET' || file === undefined) {
       response.writeHead(404, { 'Content-Type': 'text/plain' }).end('Not Found');
       return;

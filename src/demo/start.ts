@@ -1,6 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import type { llm } from '@livekit/agents';
 import { createStreamingServer, type StreamingServer } from '../server/index.js';
+import { attachAISDKDemo } from './ai-sdk-demo.js';
 import { createDemoAgent } from './index.js';
 import { createPageServer } from './page-server.js';
 
@@ -38,11 +39,16 @@ export async function startDemo(options: DemoOptions): Promise<RunningDemo> {
     // The page is served from this origin; refuse pages from anywhere else.
     allowedOrigins: (origin) => origin !== undefined && origins.has(origin),
   });
+  // The /ai-sdk page's endpoint (useChat over WebSocketChatTransport); off without the optional `ai` peer.
+  const aiSdk = await attachAISDKDemo(http, {
+    createLLM: options.createLLM,
+    allowedOrigins: (origin) => origin !== undefined && origins.has(origin),
+  }).catch(() => undefined);
   return {
     pageUrl: `http://localhost:${port}/`,
     server,
     close: async () => {
-      await server.close();
+      await Promise.all([server.close(), aiSdk?.close()]);
       http.closeAllConnections();
       await new Promise<void>((resolve) => http.close(() => resolve()));
     },

@@ -14,10 +14,30 @@ export function fakeWeather(city: string): string {
   return `${condition} and ${celsius}°C in ${city}.`;
 }
 
-export function weatherTool() {
+/** How long the demo's tool takes: long enough to see its step "running…" in the page. */
+export const WEATHER_DELAY_MS = 1000;
+
+/** The weather tool; it answers after `delayMs` (default about a second), or at once when aborted. */
+export function weatherTool({ delayMs = WEATHER_DELAY_MS }: { delayMs?: number } = {}) {
   return llm.tool({
     description: 'Look up the current weather in a city.',
     parameters: z.object({ city: z.string().describe('The city name, e.g. Paris') }),
-    execute: async ({ city }) => fakeWeather(city),
+    execute: async ({ city }, { abortSignal }) => {
+      await pause(delayMs, abortSignal);
+      return fakeWeather(city);
+    },
+  });
+}
+
+function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  if (ms <= 0 || signal?.aborted) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
   });
 }

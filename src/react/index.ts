@@ -1,11 +1,11 @@
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useRef, useState, useSyncExternalStore } from 'react';
 import {
   type ClientStatus,
-  type ResultEvent,
   type ResumeOutcome,
   StreamingAgentClient,
   type StreamingAgentClientOptions,
 } from '../client/index.js';
+import { type AgentTurn, TurnStore } from './turn-store.js';
 
 export type {
   ClientStatus,
@@ -13,6 +13,7 @@ export type {
   ResumeOutcome,
   StreamingAgentClientOptions,
 } from '../client/index.js';
+export type { AgentTurn, TextPart, ToolPart, TurnPart, TurnStatus } from './turn-store.js';
 
 /**
  * The connection as the hook reports it: the client's status, except that after a reconnect it
@@ -21,27 +22,20 @@ export type {
  */
 export type AgentStatus = ClientStatus | ResumeOutcome;
 
-/** One message and its reply, as it streams. */
-export interface AgentTurn {
-  id: string;
-  message: string;
-  /** The text of each generation: a turn with a tool call has the text before and after it. */
-  generations: string[];
-  /** The generations joined by a blank line. */
-  text: string;
-  /** The turn's events (tool calls and their outputs included), once its result arrived. */
-  events: ResultEvent[];
-  status: 'streaming' | 'complete' | 'interrupted' | 'error';
-  error?: string;
-  /** The connection-wide number of this turn's first generation. */
-  firstGeneration?: number;
+export interface UseStreamingAgentOptions extends StreamingAgentClientOptions {
+  /**
+   * Re-render at most once per this many milliseconds. Default: at most once per animation
+   * frame. Read once, when the hook first renders; a bad value throws there (`TypeError` /
+   * `RangeError`).
+   */
+  throttleMs?: number;
 }
 
 export interface UseStreamingAgentResult {
   /** A reply is being generated. */
   isStreaming: boolean;
-  /** The text of the latest turn so far. */
-  currentText: string;
+  /** The text of the latest turn so far (joined when read). */
+  readonly currentText: string;
   /** The latest turn has ended (result or error). */
   isComplete: boolean;
   sendMessage: (message: string) => void;
@@ -53,27 +47,22 @@ export interface UseStreamingAgentResult {
   isOpen: boolean;
   /** Stops the generation in progress. */
   stop: () => void;
-  /** Every turn of this connection, oldest first. */
+  /** Every turn of this connection, oldest first. A turn that did not change keeps its object. */
   turns: AgentTurn[];
 }
 
-/** Puts a generation's text in its place in the turn; generations are numbered per connection. */
-function withGeneration(turn: AgentTurn, generation: number, text: string): AgentTurn {
-  const first = turn.firstGeneration ?? generation;
-  const generations = [...turn.generations];
-  generations[generation - first] = text;
-  return { ...turn, firstGeneration: first, generations, text: generations.filter(Boolean).join('\n\n') };
-}
-
 /**
- * Connects to a streaming server and keeps the conversation in React state. The socket is closed
- * on unmount and replaced when `url` changes.
+ * Connects to a streaming server and keeps the conversation in an external store that React
+ * reads with `useSyncExternalStore`. Each delta costs a push; the component re-renders at most
+ * once per animation frame (or per `throttleMs`), and only the turn that changed gets a new object.
+ * The socket is closed on unmount and replaced when `url` changes.
  */
 export function useStreamingAgent(
   url: string,
-  options: StreamingAgentClientOptions = {},
+  options: UseStreamingAgentOptions = {},
 ): UseStreamingAgentResult {
-  const [turns, setTurns] = useState<AgentTurn[]>([]);
+  const [store] = useState(() => new TurnStore({ throttleMs: options.throttleMs }));
+  const turns = useSyncExternalStore(store.subscribe, store.getTurns, store.getTurns);
   const [status, setStatus] = useState<AgentStatus>('idle');
   const [error, setError] = useState<string | null>(null);
   const clientRef = useRef<StreamingAgentClient | null>(null);
@@ -82,47 +71,44 @@ export function useStreamingAgent(
   optionsRef.current = options;
 
   useEffect(() => {
-    const client = new StreamingAgentClient(url, { reconnect: true, ...optionsRef.current });
+    const { throttleMs: _, ...clientOptions } = optionsRef.current;
+    const client = new StreamingAgentClient(url, { reconnect: true, ...clientOptions });
     clientRef.current = client;
-    const update = (id: string | undefined, change: (turn: AgentTurn) => AgentTurn) => {
-      if (id === undefined) return;
-      setTurns((all) => all.map((turn) => (turn.id === id ? change(turn) : turn)));
-    };
     client.onStatus = setStatus;
     client.onResume = setStatus;
-    client.onDelta = (_delta, accumulated, frame) =>
-      update(frame.id, (turn) => withGeneration(turn, frame.generation, accumulated));
-    client.onComplete = (text, frame) =>
-      update(frame.id, (turn) => withGeneration(turn, frame.generation, text));
-    client.onResult = (events, frame) =>
-      update(frame.id, (turn) => ({
-        ...turn,
-        events,
-        status: frame.interrupted ? 'interrupted' : 'complete',
-      }));
+    client.onDelta = (delta, accumulated, frame) =>
+      // After a resume gap the server restates the open generation whole: it replaces the text.
+      frame.restate
+        ? store.restate(frame.id, frame.generation, accumulated)
+        : store.delta(frame.id, frame.generation, delta);
+    client.onComplete = (text, frame) => store.complete(frame.id, frame.generation, text);
+    client.onToolCall = (frame) => store.toolCall(frame.id, frame);
+    client.onToolOutput = (frame) => store.toolOutput(frame.id, frame);
+    client.onResult = (events, frame) => store.result(frame.id, events, frame.interrupted === true);
     client.onError = (message, err) => {
       setError(message);
-      update(err.id, (turn) => ({ ...turn, status: 'error', error: message }));
+      store.error(err.id, message);
     };
     client.connect().catch((err: Error) => setError(err.message));
     return () => {
       clientRef.current = null;
       client.close();
     };
-  }, [url]);
+  }, [url, store]);
 
-  const sendMessage = useCallback((message: string) => {
-    const client = clientRef.current;
-    if (client === null) return;
-    setError(null);
-    try {
-      const id = client.send(message);
-      const turn: AgentTurn = { id, message, generations: [], text: '', events: [], status: 'streaming' };
-      setTurns((all) => [...all, turn]);
-    } catch (err) {
-      setError((err as Error).message);
-    }
-  }, []);
+  const sendMessage = useCallback(
+    (message: string) => {
+      const client = clientRef.current;
+      if (client === null) return;
+      setError(null);
+      try {
+        store.addTurn(client.send(message), message);
+      } catch (err) {
+        setError((err as Error).message);
+      }
+    },
+    [store],
+  );
 
   const stop = useCallback(() => {
     try {
@@ -135,7 +121,10 @@ export function useStreamingAgent(
   const latest = turns.at(-1);
   return {
     isStreaming: latest?.status === 'streaming',
-    currentText: latest?.text ?? '',
+    // A getter: joining a long reply costs only the renders that read it.
+    get currentText() {
+      return latest?.text ?? '';
+    },
     isComplete: latest !== undefined && latest.status !== 'streaming',
     sendMessage,
     error,

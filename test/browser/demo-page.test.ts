@@ -69,18 +69,21 @@ describe('the demo chat page in Chromium', () => {
     expect(await lastReply().locator('[data-testid="cursor"]').count()).toBe(0);
   });
 
-  it('shows both parts of a tool-call reply and the tool step', async () => {
+  it('shows both parts of a tool-call reply and the tool step between them', async () => {
     await send('What is the weather in Paris?');
     await expect.poll(() => lastReply().getAttribute('data-status'), { timeout: 20_000 }).toBe('complete');
     const text = await lastReply().innerText();
     expect(text).toContain('Let me look up the weather in Paris for you.');
     expect(text).toContain('Here is what I found:');
-    const steps = (await lastReply().getByTestId('tool-steps').allInnerTexts()).join('\n');
-    expect(steps).toContain('lookupWeather({"city":"Paris"})');
-    expect(steps).toMatch(/°C in Paris/);
+    const step = await lastReply().getByTestId('tool-step').innerText();
+    expect(step).toContain('lookupWeather({"city":"Paris"})');
+    expect(step).toMatch(/°C in Paris/);
+    expect(step).not.toContain('running');
     // The tool step sits between the text before the call and the text after it.
-    const order = await lastReply().evaluate((el) => [...el.children].map((c) => c.className));
-    expect(order).toEqual(['bubble agent', 'steps', 'steps', 'bubble agent']);
+    const order = await lastReply().evaluate((el) =>
+      [...el.children].map((c) => c.getAttribute('data-testid')),
+    );
+    expect(order).toEqual(['text-part', 'tool-step', 'text-part']);
     await page.screenshot({ path: `${OUTPUT}demo.png` });
   });
 

@@ -1,69 +1,156 @@
-import { type FormEvent, useEffect, useRef, useState } from 'react';
+import { type FormEvent, memo, useEffect, useRef, useState } from 'react';
 import { createRoot } from 'react-dom/client';
-import { type AgentTurn, type ResultEvent, useStreamingAgent } from '../../react/index.js';
+import { type AgentTurn, type TextPart, type ToolPart, useStreamingAgent } from '../../react/index.js';
+import { Paragraphs } from './paragraphs.js';
 
 const wsUrl = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`;
 
-function ToolStep({ event }: { event: ResultEvent }) {
-  if (event.type === 'function_call')
-    return <div className="step">{`🔧 ${event.name}(${event.arguments})`}</div>;
-  if (event.type === 'function_call_output') return <div className="step">{`↳ ${event.output}`}</div>;
-  return null;
+/** One committed piece of text: earlier pieces never change, so React never touches their nodes again. */
+const Segment = memo(function Segment({ text }: { text: string }) {
+  return <>{text}</>;
+});
+
+const Paragraph = memo(function Paragraph({
+  pieces,
+  cursor,
+}: {
+  pieces: readonly string[];
+  cursor: boolean;
+}) {
+  return (
+    <div className="para">
+      {pieces.map((piece, i) => (
+        // Pieces only ever append, so their index is a stable key.
+        <Segment key={i} text={piece} />
+      ))}
+      {cursor && <span className="cursor" data-testid="cursor" />}
+    </div>
+  );
+});
+
+/**
+ * A generation's text as the segments it was committed in, one block per paragraph: each commit
+ * appends text nodes to the last paragraph instead of replacing a node holding the whole reply,
+ * so the browser lays out and shapes only that paragraph again, not the whole reply.
+ */
+const TextBubble = memo(function TextBubble({ part, cursor }: { part: TextPart; cursor: boolean }) {
+  const paragraphs = useRef<Paragraphs | null>(null);
+  paragraphs.current ??= new Paragraphs();
+  paragraphs.current.update(part.segments);
+  const { closed, open } = paragraphs.current;
+  return (
+    <div className="bubble agent" data-testid="text-part" data-generation={part.generation}>
+      {closed.map((pieces, i) => (
+        // Paragraphs only ever append, so their index is a stable key.
+        <Paragraph key={i} pieces={pieces} cursor={false} />
+      ))}
+      <Paragraph key={closed.length} pieces={[...open]} cursor={cursor} />
+    </div>
+  );
+});
+
+/** Tool outputs reach the model JSON-encoded: show a string output as the string. */
+function readable(output: string): string {
+  try {
+    const value: unknown = JSON.parse(output);
+    return typeof value === 'string' ? value : output;
+  } catch {
+    return output;
+  }
 }
 
 /**
- * While a turn streams, one bubble per generation. Once its result is in, the bubbles are laid
- * out in the turn's own order, so a tool call shows between the text before and after it.
+ * A tool step: shown as soon as the tool starts, its output filled in where "running…" was. A
+ * turn that ended (stopped) while its tool ran shows the call with no output.
+ */
+const ToolStep = memo(function ToolStep({ part, ended }: { part: ToolPart; ended: boolean }) {
+  const state = part.state === 'running' && ended ? 'stopped' : part.state;
+  return (
+    <div className="step" data-testid="tool-step" data-state={state}>
+      <div className="step-call">{`🔧 ${part.name}(${part.arguments})`}</div>
+      {state === 'running' && (
+        <div className="step-status" data-testid="tool-running">
+          <span className="spinner" aria-hidden="true" /> running…
+        </div>
+      )}
+      {state === 'stopped' && <div className="step-status">no output: the turn was stopped</div>}
+      {state === 'done' && (
+        <div className={part.isError ? 'step-output error' : 'step-output'} data-testid="tool-output">
+          {`↳ ${part.isError ? 'error: ' : ''}${readable(part.output ?? '')}`}
+        </div>
+      )}
+    </div>
+  );
+});
+
+/**
+ * A reply's parts in the order they happened: text, tool steps, more text. Parts only ever
+ * append, and a tool step fills in its output in place, so nothing already shown moves.
  */
 function Reply({ turn }: { turn: AgentTurn }) {
   const streaming = turn.status === 'streaming';
-  const hasTools = turn.events.some((e) => e.type === 'function_call');
-  // A turn's events and generations never reorder once shown, so their index is a stable key.
-  const parts = hasTools
-    ? turn.events.map((event, i) =>
-        event.type === 'message' ? (
-          <div className="bubble agent" key={`m${i}`}>
-            {event.content}
-          </div>
-        ) : (
-          <div className="steps" data-testid="tool-steps" key={`t${i}`}>
-            <ToolStep event={event} />
-          </div>
-        ),
-      )
-    : (turn.generations.length > 0 ? turn.generations : ['']).map((text, i, all) => (
-        <div className="bubble agent" key={`g${i}`}>
-          {text}
-          {streaming && i === all.length - 1 && <span className="cursor" data-testid="cursor" />}
-        </div>
-      ));
+  const last = turn.parts.at(-1);
+  // Between a finished tool and the next text (or before any text), a cursor says more is coming.
+  const waiting = streaming && (last === undefined || (last.type === 'tool' && last.state === 'done'));
   return (
     <div className={`reply ${turn.status}`} data-testid="reply" data-status={turn.status}>
-      {parts}
+      {turn.parts.map((part, i) =>
+        part.type === 'text' ? (
+          <TextBubble key={i} part={part} cursor={streaming && part === last} />
+        ) : (
+          <ToolStep key={i} part={part} ended={!streaming} />
+        ),
+      )}
+      {waiting && (
+        <div className="bubble agent" key="waiting">
+          <span className="cursor" data-testid="cursor" />
+        </div>
+      )}
       {turn.status === 'interrupted' && <div className="meta">stopped</div>}
       {turn.status === 'error' && <div className="meta">{turn.error}</div>}
     </div>
   );
 }
 
-function Turn({ turn }: { turn: AgentTurn }) {
+/** A turn object changes only when the turn did: the others skip rendering. */
+const Turn = memo(function Turn({ turn }: { turn: AgentTurn }) {
   return (
     <>
       <div className="bubble user">{turn.message}</div>
       <Reply turn={turn} />
     </>
   );
+});
+
+/**
+ * Keeps the list scrolled to the end while the user has not scrolled up: once per animation
+ * frame at most, where the layout the browser must do for painting anyway is already due.
+ */
+function useStickToBottom(dependency: unknown) {
+  const ref = useRef<HTMLDivElement>(null);
+  const stick = useRef(true);
+  const frame = useRef(0);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: scroll whenever the content changed
+  useEffect(() => {
+    if (!stick.current || frame.current !== 0) return;
+    frame.current = requestAnimationFrame(() => {
+      frame.current = 0;
+      const el = ref.current;
+      if (el && stick.current) el.scrollTop = el.scrollHeight;
+    });
+  }, [dependency]);
+  useEffect(() => () => cancelAnimationFrame(frame.current), []);
+  const onScroll = () => {
+    const el = ref.current;
+    if (el) stick.current = el.scrollHeight - el.scrollTop - el.clientHeight < 80;
+  };
+  return { ref, onScroll };
 }
 
 function App() {
   const { turns, isStreaming, sendMessage, stop, status, isOpen, error } = useStreamingAgent(wsUrl);
   const [draft, setDraft] = useState('');
-  const end = useRef<HTMLDivElement>(null);
-  const lastText = turns.at(-1)?.text;
-  // biome-ignore lint/correctness/useExhaustiveDependencies: scroll as the latest reply grows
-  useEffect(() => {
-    end.current?.scrollIntoView({ block: 'end' });
-  }, [turns.length, lastText]);
+  const scroller = useStickToBottom(turns);
 
   const submit = (event: FormEvent) => {
     event.preventDefault();
@@ -86,7 +173,7 @@ function App() {
           {status === 'reconnecting' ? 'Connection lost. Reconnecting…' : 'Disconnected from the agent.'}
         </div>
       )}
-      <div className="messages">
+      <div className="messages" ref={scroller.ref} onScroll={scroller.onScroll}>
         {turns.length === 0 && (
           <div className="empty">
             Say hello, or ask about the weather in Paris
@@ -98,7 +185,6 @@ function App() {
           <Turn key={turn.id} turn={turn} />
         ))}
         {error && isOpen && <div className="meta">{error}</div>}
-        <div ref={end} />
       </div>
       <form onSubmit={submit}>
         <input
