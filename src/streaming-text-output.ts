@@ -239,7 +239,10 @@ export class StreamingTextOutput extends TextOutputBase {
   stream(options: ReadOptions = {}): StreamReader {
     const buffer = createReaderBuffer(this.overflow, this.bufferSize);
     if (this.activeStreamReaders === 0 && this.backlog !== undefined) moveAll(this.backlog, buffer);
-    const reader = readerControl.create(buffer, this.source, { signal: checkSignal(options), untilComplete: true });
+    const reader = readerControl.create(buffer, this.source, {
+      signal: checkSignal(options),
+      untilComplete: true,
+    });
     if (this.closed) {
       readerControl.end(reader);
       return reader;

@@ -84,6 +84,20 @@ describe('StreamingAgentClient against a real server', () => {
     expect(client.status).toBe('closed');
   });
 
+  it('rejects connect() with connect_failed, not an internal error, when the URL is refused by the WebSocket class', async () => {
+    for (const url of ['notaurl', 'ws://[::1']) {
+      const client = clientFor(url);
+      const failure = await client.connect().then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+      expect(failure).toBeInstanceOf(Error);
+      expect(failure).not.toBeInstanceOf(ReferenceError);
+      expect(String((failure as Error).message)).toMatch(/could not connect to/);
+      expect(client.status).not.toBe('open');
+    }
+  });
+
   it('rejects connect() when the server refuses the upgrade', async () => {
     const server = await startServer({ authenticate: () => false });
     await expect(clientFor(server.url).connect()).rejects.toThrow(/could not connect/);

@@ -178,6 +178,8 @@ export class StreamingAgentClient {
     this.setStatus(status);
     return new Promise<void>((resolve, reject) => {
       let settled = false;
+      // Declared before `fail`: a URL the WebSocket class refuses fails before the timer is set.
+      let timer: ReturnType<typeof setTimeout> | undefined;
       const fail = (reason: string) => {
         if (settled) return;
         settled = true;
@@ -201,7 +203,7 @@ export class StreamingAgentClient {
         const first = this.resume.resumeFrame();
         socket.onopen = () => socket.send(JSON.stringify(first));
       }
-      const timer = setTimeout(() => {
+      timer = setTimeout(() => {
         fail('timed out');
         socket.close();
       }, this.options.connectTimeoutMs ?? 10_000);
