@@ -1,5 +1,7 @@
 import type { StreamEvent } from './events.js';
+import { Fifo } from './fifo.js';
 import type { ReaderBuffer } from './reader-buffer.js';
+import { Waiters } from './waiters.js';
 
 /** What a reader needs from the output that feeds it. */
 export interface ReaderSource {
@@ -13,7 +15,34 @@ export interface StreamReaderOptions {
   untilComplete?: boolean;
 }
 
+/**
+ * How the output drives its readers. Not part of the package's API: the public `StreamReader` has
+ * only the reading side, so a user cannot end, feed or stall a reader the output still holds.
+ */
+export interface ReaderControl {
+  create(buffer: ReaderBuffer, source: ReaderSource, options?: StreamReaderOptions): StreamReader;
+  /** The output now feeds this reader: from here an abort detaches it. */
+  start(reader: StreamReader): void;
+  /** Before the output produces a delta; see `ReaderBuffer.reserve`. */
+  reserve(reader: StreamReader): Promise<void> | undefined;
+  /** Each event, in order. */
+  offer(reader: StreamReader, event: StreamEvent): void;
+  /** On the output's `close()`: deliver what is buffered, then end. */
+  end(reader: StreamReader): void;
+  /**
+   * The output gives up on this reader (overflow 'error'): it is released at once, like an abort,
+   * and its loop ends with `error`.
+   */
+  fail(reader: StreamReader, error: Error): void;
+}
+
 type State = 'open' | 'draining' | 'done';
+
+/** A `next()` call waiting for an event. */
+interface PendingNext {
+  resolve(result: IteratorResult<StreamEvent>): void;
+  reject(error: Error): void;
+}
 
 const DONE: IteratorReturnResult<undefined> = Object.freeze({ value: undefined, done: true });
 
@@ -24,95 +53,78 @@ function abortError(signal: AbortSignal): Error {
   return error;
 }
 
+let control: ReaderControl | undefined;
+
 /**
  * One reader of a `StreamingTextOutput`: an async iterator over its own buffer. Also offers a
  * non-consuming wait (`readable()`) and a synchronous take (`tryNext()`), so a caller can race
  * "an event is ready" against other work without an event getting lost in a losing promise.
+ *
+ * Readers come from `output.stream()` and `output.subscribe()`. Concurrent `next()` calls queue,
+ * as Node's own stream iterators do: each settles with the next event, in call order.
  */
 export class StreamReader implements AsyncIterableIterator<StreamEvent> {
-  private state: State = 'open';
-  private waiter: ((result: IteratorResult<StreamEvent>) => void) | undefined;
-  private rejectWaiter: ((error: Error) => void) | undefined;
-  private readableWaiters: Array<() => void> = [];
-  private pendingAbort: Error | undefined;
-  private readonly untilComplete: boolean;
-  private readonly signal: AbortSignal | undefined;
-  private readonly onAbort = () => this.abort();
+  #state: State = 'open';
+  readonly #pending = new Fifo<PendingNext>();
+  readonly #readable = new Waiters();
+  #pendingAbort: Error | undefined;
+  readonly #buffer: ReaderBuffer;
+  readonly #source: ReaderSource;
+  readonly #untilComplete: boolean;
+  readonly #signal: AbortSignal | undefined;
+  readonly #onAbort = () => this.#abort();
 
-  constructor(
-    private readonly buffer: ReaderBuffer,
-    private readonly source: ReaderSource,
-    options: StreamReaderOptions = {},
-  ) {
-    this.untilComplete = options.untilComplete ?? false;
-    this.signal = options.signal;
+  private constructor(buffer: ReaderBuffer, source: ReaderSource, options: StreamReaderOptions = {}) {
+    this.#buffer = buffer;
+    this.#source = source;
+    this.#untilComplete = options.untilComplete ?? false;
+    this.#signal = options.signal;
   }
 
-  /** @internal Called by the output once it feeds this reader, so an abort can detach it. */
-  start(): void {
-    if (this.signal?.aborted) this.abort();
-    else this.signal?.addEventListener('abort', this.onAbort, { once: true });
+  static {
+    // The only way in for the output (see `ReaderControl`); the class body is the only place that
+    // can reach the private members, so this is where the handle is made.
+    control = {
+      create: (buffer, source, options) => new StreamReader(buffer, source, options),
+      start: (reader) => reader.#start(),
+      reserve: (reader) => reader.#buffer.reserve(),
+      offer: (reader, event) => reader.#offer(event),
+      end: (reader) => reader.#end(),
+      fail: (reader, error) => reader.#fail(error),
+    };
   }
 
   /** Events buffered for this reader and not read yet. */
   get buffered(): number {
-    return this.buffer.length;
+    return this.#buffer.length;
   }
 
   /** True once the reader has ended: nothing more will be delivered. */
   get done(): boolean {
-    return this.state === 'done' && this.pendingAbort === undefined;
-  }
-
-  /** @internal Called by the output before it produces a delta; see `ReaderBuffer.reserve`. */
-  reserve(): Promise<void> | undefined {
-    return this.buffer.reserve();
-  }
-
-  /** @internal Called by the output with each event. */
-  offer(event: StreamEvent): void {
-    const waiter = this.waiter;
-    if (waiter !== undefined) {
-      this.waiter = undefined;
-      this.rejectWaiter = undefined;
-      this.afterDelivery(event);
-      waiter({ value: event, done: false });
-      return;
-    }
-    this.buffer.push(event);
-    if (this.readableWaiters.length > 0) this.wakeReadable();
-  }
-
-  /** @internal Called by the output on `close()`: deliver what is buffered, then end. */
-  end(): void {
-    if (this.state !== 'open') return;
-    this.state = 'draining';
-    this.stopListening();
-    this.buffer.unblock();
-    if (this.buffer.length === 0) this.finish();
+    return this.#state === 'done' && this.#pendingAbort === undefined;
   }
 
   next(): Promise<IteratorResult<StreamEvent>> {
-    const event = this.tryNext();
-    if (event !== undefined) return Promise.resolve({ value: event, done: false });
-    if (this.pendingAbort !== undefined) {
-      const error = this.pendingAbort;
-      this.pendingAbort = undefined;
+    // Behind earlier calls that are still waiting: take a place in the queue, never an event of theirs.
+    if (this.#pending.length === 0) {
+      const event = this.tryNext();
+      if (event !== undefined) return Promise.resolve({ value: event, done: false });
+    }
+    if (this.#pendingAbort !== undefined) {
+      const error = this.#pendingAbort;
+      this.#pendingAbort = undefined;
       return Promise.reject(error);
     }
-    if (this.state !== 'open') return Promise.resolve(DONE);
-    return new Promise((resolve, reject) => {
-      this.waiter = resolve;
-      this.rejectWaiter = reject;
-    });
+    if (this.#state !== 'open') return Promise.resolve(DONE);
+    return new Promise((resolve, reject) => this.#pending.push({ resolve, reject }));
   }
 
   /** The next buffered event, without waiting; `undefined` when none is buffered. */
   tryNext(): StreamEvent | undefined {
-    const event = this.buffer.shift();
+    const event = this.#buffer.shift();
     if (event === undefined) return undefined;
-    this.afterDelivery(event);
-    if (this.state === 'draining' && this.buffer.length === 0) this.finish();
+    this.#afterDelivery(event);
+    if (this.#state === 'draining' && this.#buffer.length === 0) this.#finish();
     return event;
   }
 
@@ -128,15 +140,15 @@ export class StreamReader implements AsyncIterableIterator<StreamEvent> {
    * registering, if that is already so. The promise-free form of `readable()`, for hot loops.
    */
   whenReadable(callback: () => void): boolean {
-    if (this.buffer.length > 0 || this.state !== 'open') return false;
-    this.readableWaiters.push(callback);
+    if (this.#buffer.length > 0 || this.#state !== 'open') return false;
+    this.#readable.add(callback);
     return true;
   }
 
   /** `break` out of a `for await` lands here: the reader is released at once. */
   return(): Promise<IteratorResult<StreamEvent>> {
-    this.pendingAbort = undefined;
-    this.finish();
+    this.#pendingAbort = undefined;
+    this.#finish();
     return Promise.resolve(DONE);
   }
 
@@ -144,57 +156,66 @@ export class StreamReader implements AsyncIterableIterator<StreamEvent> {
     return this;
   }
 
-  private afterDelivery(event: StreamEvent): void {
-    if (this.untilComplete && event.type === 'text_complete') this.finish();
+  #start(): void {
+    if (this.#signal?.aborted) this.#abort();
+    else this.#signal?.addEventListener('abort', this.#onAbort, { once: true });
   }
 
-  /**
-   * @internal The output gives up on this reader (overflow 'error'): it is released at once, like
-   * an abort, and its loop ends with `error`.
-   */
-  fail(error: Error): void {
-    if (this.state === 'done') return;
-    const reject = this.rejectWaiter;
-    this.waiter = undefined;
-    this.rejectWaiter = undefined;
-    this.finish();
-    if (reject !== undefined) reject(error);
-    else this.pendingAbort = error;
-  }
-
-  private abort(): void {
-    this.fail(abortError(this.signal!));
-  }
-
-  /** Stops receiving, hands unread events back to the source, wakes everyone waiting on us. */
-  private finish(): void {
-    if (this.state === 'done') return;
-    const wasOpen = this.state === 'open';
-    this.state = 'done';
-    this.stopListening();
-    if (wasOpen) this.source.detach(this, this.buffer);
-    this.buffer.release();
-    const waiter = this.waiter;
-    this.waiter = undefined;
-    this.rejectWaiter = undefined;
-    waiter?.(DONE);
-    this.wakeReadable();
-  }
-
-  private stopListening(): void {
-    this.signal?.removeEventListener('abort', this.onAbort);
-  }
-
-  private wakeReadable(): void {
-    const waiters = this.readableWaiters;
-    if (waiters.length === 1) {
-      // The usual case (one pump or one caller waiting): no new array per event.
-      const only = waiters[0]!;
-      waiters.length = 0;
-      only();
+  #offer(event: StreamEvent): void {
+    const pending = this.#pending.shift();
+    if (pending !== undefined) {
+      // Settled before `#afterDelivery` can end the reader, so it settles before the calls behind it.
+      pending.resolve({ value: event, done: false });
+      this.#afterDelivery(event);
       return;
     }
-    this.readableWaiters = [];
-    for (const resolve of waiters) resolve();
+    this.#buffer.push(event);
+    this.#readable.wake();
+  }
+
+  #end(): void {
+    if (this.#state !== 'open') return;
+    this.#state = 'draining';
+    this.#stopListening();
+    this.#buffer.unblock();
+    if (this.#buffer.length === 0) this.#finish();
+  }
+
+  #afterDelivery(event: StreamEvent): void {
+    if (this.#untilComplete && event.type === 'text_complete') this.#finish();
+  }
+
+  #abort(): void {
+    this.#fail(abortError(this.#signal!));
+  }
+
+  /** Like an async generator that throws: the first waiting `next()` rejects, later ones end. */
+  #fail(error: Error): void {
+    if (this.#state === 'done') return;
+    const first = this.#pending.shift();
+    this.#finish();
+    if (first !== undefined) first.reject(error);
+    else this.#pendingAbort = error;
+  }
+
+  /** Stops receiving, hands unread events back to the source, settles everyone waiting on us. */
+  #finish(): void {
+    if (this.#state === 'done') return;
+    const wasOpen = this.#state === 'open';
+    this.#state = 'done';
+    this.#stopListening();
+    if (wasOpen) this.#source.detach(this, this.#buffer);
+    this.#buffer.release();
+    for (let pending = this.#pending.shift(); pending !== undefined; pending = this.#pending.shift()) {
+      pending.resolve(DONE);
+    }
+    this.#readable.wake();
+  }
+
+  #stopListening(): void {
+    this.#signal?.removeEventListener('abort', this.#onAbort);
   }
 }
+
+/** The output's handle on its readers (see `ReaderControl`); never exported from the package. */
+export const readerControl: ReaderControl = control!;

@@ -10,7 +10,7 @@ import { flatten, RopeBudget } from './flatten.js';
 import { OptionChecks } from './option-checks.js';
 import { createBacklogBuffer, createReaderBuffer, type ReaderBuffer } from './reader-buffer.js';
 import { type SessionWithSpeech, watchToolSteps } from './run-steps.js';
-import { type ReaderSource, StreamReader } from './stream-reader.js';
+import { type ReaderSource, readerControl, type StreamReader } from './stream-reader.js';
 import { isTimedString, type TextOutput, TextOutputBase, type TimedString } from './text-output.js';
 import { type AttachOptions, attachWithTiming } from './timing/attach-timing.js';
 
@@ -62,7 +62,7 @@ function checkNextInChain(value: unknown): TextOutput | undefined {
  * After `close()`, calls from the framework are still forwarded to `nextInChain`, but nothing is
  * buffered or accumulated: a closed output costs nothing and never grows.
  */
-export class StreamingTextOutput extends TextOutputBase implements ReaderSource {
+export class StreamingTextOutput extends TextOutputBase {
   readonly label = 'streaming_text';
   readonly bufferSize: number;
   readonly overflow: OverflowPolicy;
@@ -70,6 +70,8 @@ export class StreamingTextOutput extends TextOutputBase implements ReaderSource 
   /** Copy-on-write: a reader can detach while an event is being dispatched to the list. */
   private readers: readonly StreamReader[] = [];
   private readonly streamReaders = new WeakSet<StreamReader>();
+  /** What readers call back into; not a public method, so users cannot detach a reader. */
+  private readonly source: ReaderSource = { detach: (reader, leftovers) => this.detach(reader, leftovers) };
   private activeStreamReaders = 0;
   /** Events kept for the next `stream()` reader while none is active; undefined when disabled. */
   private readonly backlog: ReaderBuffer | undefined;
@@ -206,7 +208,7 @@ export class StreamingTextOutput extends TextOutputBase implements ReaderSource 
     this.heldSteps = [];
     const readers = this.readers;
     this.readers = [];
-    for (const reader of readers) reader.end();
+    for (const reader of readers) readerControl.end(reader);
     this.wakeIdleWaiters();
   }
 
@@ -217,9 +219,9 @@ export class StreamingTextOutput extends TextOutputBase implements ReaderSource 
   stream(options: ReadOptions = {}): StreamReader {
     const buffer = createReaderBuffer(this.overflow, this.bufferSize);
     if (this.activeStreamReaders === 0 && this.backlog !== undefined) moveAll(this.backlog, buffer);
-    const reader = new StreamReader(buffer, this, { signal: options.signal, untilComplete: true });
+    const reader = readerControl.create(buffer, this.source, { signal: options.signal, untilComplete: true });
     if (this.closed) {
-      reader.end();
+      readerControl.end(reader);
       return reader;
     }
     this.streamReaders.add(reader);
@@ -233,18 +235,18 @@ export class StreamingTextOutput extends TextOutputBase implements ReaderSource 
 
   /** An independent reader of every event from now on, across generations, until close/abort/break. */
   subscribe(options: ReadOptions = {}): StreamReader {
-    const reader = new StreamReader(createReaderBuffer(this.overflow, this.bufferSize), this, {
+    const reader = readerControl.create(createReaderBuffer(this.overflow, this.bufferSize), this.source, {
       signal: options.signal,
     });
     if (this.closed) {
-      reader.end();
+      readerControl.end(reader);
       return reader;
     }
     return this.register(reader);
   }
 
-  /** @internal A reader has finished; see `ReaderSource`. */
-  detach(reader: StreamReader, leftovers: ReaderBuffer): void {
+  /** A reader has finished; see `ReaderSource`. */
+  private detach(reader: StreamReader, leftovers: ReaderBuffer): void {
     this.readers = this.readers.filter((r) => r !== reader);
     if (!this.streamReaders.has(reader)) return;
     this.streamReaders.delete(reader);
@@ -256,7 +258,7 @@ export class StreamingTextOutput extends TextOutputBase implements ReaderSource 
 
   private register(reader: StreamReader): StreamReader {
     this.readers = [...this.readers, reader];
-    reader.start();
+    readerControl.start(reader);
     return reader;
   }
 
@@ -278,9 +280,9 @@ export class StreamingTextOutput extends TextOutputBase implements ReaderSource 
     for (const reader of this.readers) {
       let wait: Promise<void> | undefined;
       try {
-        wait = reader.reserve();
+        wait = readerControl.reserve(reader);
       } catch (error) {
-        reader.fail(error instanceof Error ? error : new Error(String(error)));
+        readerControl.fail(reader, error instanceof Error ? error : new Error(String(error)));
         continue;
       }
       if (wait === undefined) continue;
@@ -331,7 +333,7 @@ export class StreamingTextOutput extends TextOutputBase implements ReaderSource 
     // and the event it just read must not also land in the backlog.
     const backlog = this.activeStreamReaders === 0 ? this.backlog : undefined;
     const readers = this.readers;
-    for (let i = 0; i < readers.length; i++) readers[i]!.offer(event);
+    for (let i = 0; i < readers.length; i++) readerControl.offer(readers[i]!, event);
     backlog?.push(event);
   }
 }

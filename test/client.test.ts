@@ -8,8 +8,7 @@ import { startServer } from './helpers/server.js';
 import { collect, createAgent } from './helpers/session.js';
 
 const HELLO = 'Hello there! How can I help you today?';
-const clientFor = (url: string, options = {}) =>
-  new StreamingAgentClient(url, { WebSocket: WebSocket as never, ...options });
+const clientFor = (url: string, options = {}) => new StreamingAgentClient(url, { WebSocket, ...options });
 
 describe('StreamingAgentClient against a real server', () => {
   it('connects on ready and reports deltas, completes and results through the callbacks', async () => {

@@ -1,61 +1,35 @@
-import { execFile } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
+import { cpSync, existsSync, readdirSync, readFileSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type PackedProject, packedProject, root, sh } from './helpers/packed-project.js';
 
-const require = createRequire(import.meta.url);
-
-const run = promisify(execFile);
-const root = new URL('..', import.meta.url).pathname;
-const work = mkdtempSync(join(tmpdir(), 'lst-pack-'));
-const project = join(work, 'consumer');
-
-async function sh(command: string, args: string[], cwd: string) {
-  return run(command, args, {
-    cwd,
-    maxBuffer: 64 * 1024 * 1024,
-    env: { ...process.env, npm_config_loglevel: 'error' },
-  });
-}
+let packed: PackedProject;
+let project: string;
 
 /** The packed tarball installed into a fresh project, the way a user meets the package. */
 beforeAll(async () => {
-  await sh('npm', ['pack', '--pack-destination', work], root);
-  const tarball = readdirSync(work).find((f) => f.endsWith('.tgz'))!;
-  cpSync(join(root, 'test/fixtures/consumer'), project, { recursive: true });
-  writeFileSync(
-    join(project, 'package.json'),
-    JSON.stringify({ name: 'consumer', private: true, type: 'commonjs' }),
-  );
-  const installed = (name: string) =>
-    `${name}@${require(`${root}node_modules/${name}/package.json`).version}`;
-  await sh(
-    'npm',
-    [
-      'install',
-      '--prefer-offline',
-      '--no-audit',
-      '--no-fund',
-      join(work, tarball),
-      ...[
-        '@livekit/agents',
-        '@livekit/rtc-node',
-        'zod',
-        'react',
-        '@types/react',
-        'typescript',
-        '@types/node',
-      ].map(installed),
+  packed = await packedProject({
+    type: 'commonjs',
+    dependencies: [
+      '@livekit/agents',
+      '@livekit/rtc-node',
+      'zod',
+      'react',
+      '@types/react',
+      'typescript',
+      '@types/node',
+      '@types/ws',
+      'ws',
+      'undici-types',
     ],
-    project,
-  );
+  });
+  project = packed.project;
+  cpSync(join(root, 'test/fixtures/consumer'), project, { recursive: true });
 }, 300_000);
 
-// Removing a fresh node_modules can take long on a loaded machine.
-afterAll(() => rmSync(work, { recursive: true, force: true }), 120_000);
+// A whole node_modules: async, with time for a loaded machine.
+afterAll(() => rm(packed.work, { recursive: true, force: true }), 120_000);
 
 describe('the packed package in a fresh project', () => {
   it('imports from ESM and runs a real turn', async () => {
@@ -86,6 +60,38 @@ describe('the packed package in a fresh project', () => {
       (error: { stdout: string }) => ({ stdout: error.stdout, failed: true }),
     );
     expect(result.stdout).toBe('');
+  });
+
+  it('the built .d.ts gives StreamReader only its reading side', () => {
+    const dist = join(project, 'node_modules/livekit-streaming-text/dist');
+    const declarations = readdirSync(dist, { recursive: true, encoding: 'utf8' })
+      .filter((f) => /\.d\.c?ts$/.test(f))
+      .map((f) => readFileSync(join(dist, f), 'utf8'));
+    const classes = declarations.flatMap(
+      (d) => d.match(/declare class StreamReader [^{]*\{[\s\S]*?\n\}/g) ?? [],
+    );
+    expect(classes.length).toBeGreaterThanOrEqual(2); // ESM and CommonJS declarations
+    for (const body of classes) {
+      const members = [...body.matchAll(/^ {4}(?:(?:get|private|readonly) )*(#?[\w[\].]+)[(;:]/gm)].map(
+        (m) => m[1],
+      );
+      expect(members.sort()).toEqual(
+        [
+          '#private',
+          'buffered',
+          'constructor',
+          'done',
+          'next',
+          'readable',
+          'return',
+          'tryNext',
+          'whenReadable',
+          '[Symbol.asyncIterator]',
+        ].sort(),
+      );
+      expect(body).toContain('private constructor();');
+    }
+    for (const d of declarations) expect(d).not.toMatch(/ReaderControl|readerControl/);
   });
 
   it('ships the built files only: no tests, no sources', async () => {
