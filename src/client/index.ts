@@ -14,7 +14,8 @@ import {
   type ToolOutputFrame,
 } from '../protocol.js';
 import { FrameQueue } from './frame-queue.js';
-import { Backoff, type ReconnectOptions } from './reconnect.js';
+import { type StreamingAgentClientOptions, validateClientOptions } from './options.js';
+import { Backoff } from './reconnect.js';
 import { type OutgoingMessage, ResumeState } from './resume.js';
 import { defaultWebSocket, OPEN, type WebSocketConstructor, type WebSocketLike } from './websocket-like.js';
 
@@ -30,6 +31,7 @@ export type {
   ToolCallFrame,
   ToolOutputFrame,
 } from '../protocol.js';
+export type { StreamingAgentClientOptions } from './options.js';
 export type { ReconnectOptions } from './reconnect.js';
 export type { WebSocketConstructor, WebSocketLike } from './websocket-like.js';
 
@@ -46,16 +48,6 @@ export type TurnFrame =
   | ToolOutputFrame
   | ResultFrame
   | ErrorFrame;
-
-export interface StreamingAgentClientOptions {
-  /** A WebSocket class, where the runtime has none (Node 20: `import { WebSocket } from 'ws'`). */
-  WebSocket?: WebSocketConstructor;
-  protocols?: string | string[];
-  /** Reconnect after an unexpected close, with backoff. Off by default. */
-  reconnect?: boolean | ReconnectOptions;
-  /** `connect()` gives up after this long. Default 10 s. */
-  connectTimeoutMs?: number;
-}
 
 /** An error the client reports: a server `error` frame, or a problem on the client's side. */
 export class StreamingClientError extends Error {
@@ -107,6 +99,7 @@ export class StreamingAgentClient {
     readonly url: string,
     private readonly options: StreamingAgentClientOptions = {},
   ) {
+    validateClientOptions(url, options);
     this.WebSocketClass = options.WebSocket ?? defaultWebSocket();
     const reconnect = options.reconnect;
     this.backoff = reconnect ? new Backoff(reconnect === true ? {} : reconnect) : undefined;

@@ -1,0 +1,82 @@
+import type { ReconnectOptions } from './reconnect.js';
+import type { WebSocketConstructor } from './websocket-like.js';
+
+export interface StreamingAgentClientOptions {
+  /** A WebSocket class, where the runtime has none (Node 20: `import { WebSocket } from 'ws'`). */
+  WebSocket?: WebSocketConstructor;
+  protocols?: string | string[];
+  /** Reconnect after an unexpected close, with backoff. Off by default. */
+  reconnect?: boolean | ReconnectOptions;
+  /** `connect()` gives up after this long. Default 10 s. */
+  connectTimeoutMs?: number;
+}
+
+/** The longest delay `setTimeout` honours; past it Node and browsers fire at once. */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** The value as a message should show it: `3000000000`, `"10"`, `null`, `an object`. */
+function shown(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'function') return `function ${value.name || '(anonymous)'}`;
+  if (value === null || typeof value !== 'object') return String(value);
+  return Array.isArray(value) ? 'an array' : 'an object';
+}
+
+const fail = (Kind: typeof TypeError | typeof RangeError, option: string, expected: string, value: unknown) =>
+  new Kind(`StreamingAgentClient: ${option} must be ${expected}, got ${shown(value)}`);
+
+function checkMs(option: string, value: unknown, min: number): void {
+  if (value === undefined) return;
+  if (typeof value !== 'number') throw fail(TypeError, option, 'a number of milliseconds', value);
+  if (!(value >= min && value <= MAX_TIMER_MS)) {
+    throw fail(RangeError, option, `between ${min} and ${MAX_TIMER_MS} ms`, value);
+  }
+}
+
+function checkReconnect(value: unknown): void {
+  if (value === undefined || typeof value === 'boolean') return;
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw fail(TypeError, 'reconnect', 'a boolean or { initialDelayMs, maxDelayMs, maxAttempts }', value);
+  }
+  const { initialDelayMs, maxDelayMs, maxAttempts } = value as ReconnectOptions;
+  checkMs('reconnect.initialDelayMs', initialDelayMs, 0);
+  checkMs('reconnect.maxDelayMs', maxDelayMs, 0);
+  if (maxDelayMs !== undefined && maxDelayMs < (initialDelayMs ?? 250)) {
+    throw fail(
+      RangeError,
+      'reconnect.maxDelayMs',
+      `at least initialDelayMs (${initialDelayMs ?? 250})`,
+      maxDelayMs,
+    );
+  }
+  if (maxAttempts === undefined) return;
+  if (typeof maxAttempts !== 'number')
+    throw fail(TypeError, 'reconnect.maxAttempts', 'a number', maxAttempts);
+  if (!(maxAttempts === Number.POSITIVE_INFINITY || (Number.isInteger(maxAttempts) && maxAttempts >= 0))) {
+    throw fail(RangeError, 'reconnect.maxAttempts', 'a whole number >= 0 (or Infinity)', maxAttempts);
+  }
+}
+
+/**
+ * Checks the constructor's arguments, so a bad setting fails where it is written, not at the
+ * first connect: `TypeError` for a wrong type or a missing url, `RangeError` for a number out of
+ * range; the message names the option and the value received.
+ */
+export function validateClientOptions(url: unknown, options: unknown): void {
+  if (typeof url !== 'string' || url === '') throw fail(TypeError, 'url', 'a non-empty string', url);
+  if (options === undefined) return;
+  if (options === null || typeof options !== 'object') throw fail(TypeError, 'options', 'an object', options);
+  const { WebSocket, protocols, reconnect, connectTimeoutMs } = options as Record<string, unknown>;
+  if (WebSocket !== undefined && typeof WebSocket !== 'function') {
+    throw fail(TypeError, 'WebSocket', 'a WebSocket class', WebSocket);
+  }
+  if (
+    protocols !== undefined &&
+    typeof protocols !== 'string' &&
+    !(Array.isArray(protocols) && protocols.every((p) => typeof p === 'string'))
+  ) {
+    throw fail(TypeError, 'protocols', 'a string or an array of strings', protocols);
+  }
+  checkReconnect(reconnect);
+  checkMs('connectTimeoutMs', connectTimeoutMs, 1);
+}
