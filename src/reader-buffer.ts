@@ -1,5 +1,6 @@
 import type { OverflowPolicy, StreamEvent, TextDeltaEvent } from './events.js';
 import { Fifo } from './fifo.js';
+import { Waiters } from './waiters.js';
 
 /**
  * The events one reader has not read yet. Each overflow policy is one strategy behind this
@@ -227,27 +228,21 @@ class PlainBuffer {
  * reader slows the whole pipeline behind it (LLM forwarding, and any output chained after this one).
  */
 class BlockingBuffer extends PlainBuffer implements ReaderBuffer {
-  private waiters: Array<() => void> = [];
+  private readonly waiters = new Waiters();
 
   reserve(): Promise<void> | undefined {
     if (this.events.length < this.bufferSize) return undefined;
-    return new Promise((resolve) => this.waiters.push(resolve));
+    return this.waiters.wait();
   }
 
   override shift(): StreamEvent | undefined {
     const event = super.shift();
-    if (this.waiters.length > 0 && this.events.length < this.bufferSize) this.wake();
+    if (this.waiters.size > 0 && this.events.length < this.bufferSize) this.waiters.wake();
     return event;
   }
 
   override unblock(): void {
-    this.wake();
-  }
-
-  private wake(): void {
-    const waiters = this.waiters;
-    this.waiters = [];
-    for (const resolve of waiters) resolve();
+    this.waiters.wake();
   }
 }
 

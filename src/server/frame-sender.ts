@@ -1,5 +1,6 @@
 import { WebSocket } from 'ws';
 import type { ServerFrame } from '../protocol.js';
+import { Waiters } from '../waiters.js';
 
 /** Where a turn sends its frames: a socket's sender, or a session's channel that outlives sockets. */
 export interface FrameSink {
@@ -14,12 +15,12 @@ export interface FrameSink {
  * stop pulling events (and let the reader merge them) instead of queueing frames without bound.
  */
 export class FrameSender implements FrameSink {
-  private drainWaiters: Array<() => void> = [];
+  private readonly drainWaiters = new Waiters();
   private readonly lowWaterMark: number;
   // One shared callback: ws calls it as each frame is handed to the kernel.
   private readonly onWritten = () => {
-    if (this.drainWaiters.length > 0 && (!this.isOpen || this.socket.bufferedAmount <= this.lowWaterMark)) {
-      this.wake();
+    if (this.drainWaiters.size > 0 && (!this.isOpen || this.socket.bufferedAmount <= this.lowWaterMark)) {
+      this.drainWaiters.wake();
     }
   };
 
@@ -28,7 +29,7 @@ export class FrameSender implements FrameSink {
     private readonly highWaterMark: number,
   ) {
     this.lowWaterMark = Math.floor(highWaterMark / 2);
-    socket.once('close', () => this.wake());
+    socket.once('close', () => this.drainWaiters.wake());
   }
 
   get isOpen(): boolean {
@@ -47,12 +48,6 @@ export class FrameSender implements FrameSink {
   /** Resolves once the socket has caught up, or has closed. */
   drained(): Promise<void> {
     if (!this.isOpen || !this.isBehind) return Promise.resolve();
-    return new Promise((resolve) => this.drainWaiters.push(resolve));
-  }
-
-  private wake(): void {
-    const waiters = this.drainWaiters;
-    this.drainWaiters = [];
-    for (const resolve of waiters) resolve();
+    return this.drainWaiters.wait();
   }
 }
