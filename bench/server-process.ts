@@ -7,7 +7,7 @@ import { initializeLogger, voice } from '@livekit/agents';
 import { createStreamingServer } from '../src/server/index.js';
 // Yields to the event loop between chunks, as a network stream does. (FakeLLM queues a whole
 // reply at once: no socket would get a byte until the reply is done.)
-import { ScriptedChunkLLM } from '../test/helpers/scripted-llm.js';
+import { ScriptedChunkLLM } from '../support/scripted-llm.js';
 
 initializeLogger({ pretty: false, level: 'error' });
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { percentile } from '../../bench/stats.js';
 import { StreamingTextOutput } from '../../src/index.js';
+import { percentile } from '../../support/stats.js';
 import { ScriptedChunkLLM } from '../helpers/scripted-llm.js';
 import { startServer } from '../helpers/server.js';
 import { createAgent } from '../helpers/session.js';
