@@ -3,6 +3,7 @@
  * same shapes. No runtime dependency: this file is bundled into browser code.
  */
 
+/** The codes the server sends in `error` frames, with their stable messages. */
 export const ERROR_CODES = {
   invalid_json: 'the frame is not valid JSON',
   invalid_frame: 'the frame is not a JSON object',
@@ -20,14 +21,22 @@ export const ERROR_CODES = {
   resume_gap: 'some frames to resume from are no longer held; the current turn is sent in full',
   turn_lost: 'the server that was answering this message stopped; its text so far is all there is',
   resume_required: 'a resuming connection must send a `resume` frame first',
-  // Reported by the client itself, never sent by the server:
+} as const;
+
+/** A code the server sends (`ErrorFrame.code` on the wire). */
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+/** The codes the client reports about itself; never sent by the server. */
+export const CLIENT_ERROR_CODES = {
   invalid_server_frame: 'the server sent a frame this client does not understand',
   connection_lost: 'the connection to the server was lost',
   connect_failed: 'could not connect to the server',
   not_connected: 'the client is not connected',
 } as const;
 
-export type ErrorCode = keyof typeof ERROR_CODES;
+export type ClientErrorCode = keyof typeof CLIENT_ERROR_CODES;
+
+const MESSAGES: Record<ErrorCode | ClientErrorCode, string> = { ...ERROR_CODES, ...CLIENT_ERROR_CODES };
 
 /** Client → server. `id` is optional and echoed on every frame that answers the message. */
 export type ClientFrame =
@@ -106,9 +115,10 @@ export interface ResultFrame {
   interrupted?: boolean;
   id?: string;
 }
-export interface ErrorFrame {
+/** An `error` frame. On the wire `Code` is an `ErrorCode`; the client also makes its own with a `ClientErrorCode`. */
+export interface ErrorFrame<Code extends ErrorCode | ClientErrorCode = ErrorCode> {
   type: 'error';
-  code: ErrorCode;
+  code: Code;
   message: string;
   id?: string;
 }
@@ -128,28 +138,45 @@ export type SequencedFrame = ServerFrame & { seq: number };
 
 const MAX_TOKEN_LENGTH = 256;
 
-/** WebSocket close codes the server uses. */
+/** The WebSocket close codes the server sends (1007 and 1009 through `ws` itself). */
 export const CLOSE_CODES = {
+  /** The session was resumed on another connection: this one is evicted. */
   normal: 1000,
+  /** `server.close()`: the server is shutting down. */
   goingAway: 1001,
-  unsupportedData: 1003,
+  /** A text frame that is not valid UTF-8 (sent by `ws`). */
+  invalidPayload: 1007,
+  /** A connection opened to resume sent something other than its `resume` frame first. */
+  policyViolation: 1008,
+  /** A frame over `maxPayload` (sent by `ws`). */
   messageTooBig: 1009,
-  tryAgainLater: 1013,
+  /** The agent session could not start (`session_failed`). */
+  internalError: 1011,
 } as const;
+
+/** The close code the client sends when you call `close()`. */
+export const CLIENT_CLOSE_CODE = 1000;
 
 export const MAX_ID_LENGTH = 128;
 
 /** An error frame for `code`: its stable message unless another is given, and `id` when known. */
-export function errorFrame(code: ErrorCode, id?: string, message: string = ERROR_CODES[code]): ErrorFrame {
+export function errorFrame<Code extends ErrorCode | ClientErrorCode>(
+  code: Code,
+  id?: string,
+  message: string = MESSAGES[code],
+): ErrorFrame<Code> {
   return id === undefined ? { type: 'error', code, message } : { type: 'error', code, message, id };
 }
 
-export type Parsed<T> = { ok: true; frame: T } | { ok: false; code: ErrorCode; message: string; id?: string };
+/** A parsed frame, or why it was refused: an `ErrorCode` for a client frame, `invalid_server_frame` for a server one. */
+export type Parsed<T, Code extends ErrorCode | ClientErrorCode = ErrorCode> =
+  | { ok: true; frame: T }
+  | { ok: false; code: Code; message: string; id?: string };
 
-const fail = (code: ErrorCode, id?: string): Parsed<never> =>
+const fail = <Code extends ErrorCode | ClientErrorCode>(code: Code, id?: string): Parsed<never, Code> =>
   id === undefined
-    ? { ok: false, code, message: ERROR_CODES[code] }
-    : { ok: false, code, message: ERROR_CODES[code], id };
+    ? { ok: false, code, message: MESSAGES[code] }
+    : { ok: false, code, message: MESSAGES[code], id };
 
 const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -188,7 +215,7 @@ const isOptionalString = (v: unknown) => v === undefined || typeof v === 'string
 const isGeneration = (v: unknown) => Number.isInteger(v) && (v as number) >= 1;
 
 /** Validates one server text frame, for clients. Never throws. */
-export function parseServerFrame(text: string): Parsed<ServerFrame> {
+export function parseServerFrame(text: string): Parsed<ServerFrame, 'invalid_server_frame'> {
   let value: unknown;
   try {
     value = JSON.parse(text);

@@ -1,8 +1,10 @@
 import { withoutAccumulated } from '../negotiation.js';
 import {
+  CLIENT_CLOSE_CODE,
+  CLIENT_ERROR_CODES,
+  type ClientErrorCode,
   type CompleteFrame,
   type DeltaFrame,
-  ERROR_CODES,
   type ErrorCode,
   type ErrorFrame,
   errorFrame,
@@ -20,6 +22,7 @@ import { type OutgoingMessage, ResumeState } from './resume.js';
 import { defaultWebSocket, OPEN, type WebSocketConstructor, type WebSocketLike } from './websocket-like.js';
 
 export type {
+  ClientErrorCode,
   CompleteFrame,
   DeltaFrame,
   ErrorCode,
@@ -30,6 +33,12 @@ export type {
   ServerFrame,
   ToolCallFrame,
   ToolOutputFrame,
+} from '../protocol.js';
+export {
+  CLIENT_CLOSE_CODE,
+  CLIENT_ERROR_CODES,
+  CLOSE_CODES,
+  ERROR_CODES,
 } from '../protocol.js';
 export type { StreamingAgentClientOptions } from './options.js';
 export type { ReconnectOptions } from './reconnect.js';
@@ -47,13 +56,16 @@ export type TurnFrame =
   | ToolCallFrame
   | ToolOutputFrame
   | ResultFrame
-  | ErrorFrame;
+  | TurnErrorFrame;
+
+/** An `error` frame from the server, or one the client made (`connection_lost`, `not_connected`). */
+export type TurnErrorFrame = ErrorFrame<ErrorCode | ClientErrorCode>;
 
 /** An error the client reports: a server `error` frame, or a problem on the client's side. */
 export class StreamingClientError extends Error {
   override readonly name = 'StreamingClientError';
   constructor(
-    readonly code: ErrorCode,
+    readonly code: ErrorCode | ClientErrorCode,
     message: string,
     readonly id?: string,
   ) {
@@ -156,7 +168,7 @@ export class StreamingAgentClient {
       socket.onclose = null;
       socket.onmessage = null;
       socket.onerror = null;
-      socket.close(1000, 'client closed');
+      socket.close(CLIENT_CLOSE_CODE, 'client closed');
     }
     this.failPendingAsks('the client was closed');
     this.setStatus('closed');
@@ -291,7 +303,7 @@ export class StreamingAgentClient {
     }
   }
 
-  private finishAsk(frame: ResultFrame | ErrorFrame): void {
+  private finishAsk(frame: ResultFrame | TurnErrorFrame): void {
     if (frame.id === undefined) return;
     const ask = this.asks.get(frame.id);
     if (!ask) return;
@@ -365,7 +377,7 @@ export class StreamingAgentClient {
       return;
     }
     this.failPendingAsks(`the connection was lost (${code})`);
-    this.report(errorFrame('connection_lost', undefined, `${ERROR_CODES.connection_lost} (${code})`));
+    this.report(errorFrame('connection_lost', undefined, `${CLIENT_ERROR_CODES.connection_lost} (${code})`));
     if (this.closedByUser) return;
     if (this.backoff) this.scheduleReconnect();
     else this.setStatus('closed');
@@ -395,7 +407,7 @@ export class StreamingAgentClient {
     this.asks.clear();
   }
 
-  private report(frame: ErrorFrame): void {
+  private report(frame: TurnErrorFrame): void {
     this.onError?.(frame.message, new StreamingClientError(frame.code, frame.message, frame.id));
   }
 

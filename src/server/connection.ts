@@ -60,7 +60,7 @@ export class Connection {
     if (this.awaitingResume) {
       this.resumeTimer = setTimeout(() => {
         this.sendError('resume_required');
-        socket.close(1008, 'resume frame expected');
+        socket.close(CLOSE_CODES.policyViolation, 'resume frame expected');
       }, RESUME_HANDSHAKE_MS);
     } else void this.openFresh();
   }
@@ -80,7 +80,7 @@ export class Connection {
     });
     if (!opened && !this.closing) {
       this.sendError('session_failed');
-      this.socket.close(1011, 'session failed');
+      this.socket.close(CLOSE_CODES.internalError, 'session failed');
     }
   }
 
@@ -138,7 +138,7 @@ export class Connection {
     for (const waiting of this.backlog.splice(0)) this.handle(waiting);
     if (!(await session.open(() => undefined)) && !this.closing) {
       this.sendError('session_failed');
-      this.socket.close(1011, 'session failed');
+      this.socket.close(CLOSE_CODES.internalError, 'session failed');
     }
   }
 
