@@ -1,3 +1,5 @@
+import type { ErrorCode } from '../../src/protocol.js';
+
 /** A small seeded PRNG, so a failing fuzz run can be replayed exactly. */
 export function prng(seed: number) {
   let s = seed >>> 0;
@@ -16,8 +18,8 @@ export function prng(seed: number) {
 }
 
 export type FuzzFrame =
-  /** Must be answered by exactly one error frame. */
-  | { kind: 'invalid'; data: string | Buffer; binary: boolean }
+  /** Must be answered by exactly one error frame, with this code and no id. */
+  | { kind: 'invalid'; data: string | Buffer; binary: boolean; code: ErrorCode }
   /** A valid message: exactly one result or error carrying `id`. */
   | { kind: 'message'; data: string; id: string }
   /** An interrupt: at most one answer (`nothing_to_interrupt`). */
@@ -49,28 +51,42 @@ export function fuzzFrame(random: ReturnType<typeof prng>, n: number, maxPayload
       expectedClose: 1009,
     };
   if (r < 35) return { kind: 'closing', data: Buffer.from([0x7b, 0xff, 0xfe, 0x7d]), expectedClose: 1007 };
-  const invalid: Array<() => string | Buffer> = [
-    () => '{"message": ',
-    () => 'not json at all',
-    () => '',
-    () => 'null',
-    () => '42',
-    () => '"just a string"',
-    () => '[{"message":"hi"}]',
-    () => `${'['.repeat(3000)}${']'.repeat(3000)}`,
-    () => JSON.stringify({ message: JSON.parse(`${'{"a":'.repeat(500)}1${'}'.repeat(500)}`) }),
-    () => JSON.stringify({ message: '' }),
-    () => JSON.stringify({ message: '   \n\t ' }),
-    () => JSON.stringify({ message: 12 }),
-    () => JSON.stringify({ message: null }),
-    () => JSON.stringify({ message: ['hi'] }),
-    () => JSON.stringify({ type: random.pick(['dance', 'MESSAGE', '', 'ready', 'result']) }),
-    () => JSON.stringify({ message: 'hi', id: random.pick([5, {}, 'z'.repeat(200)]) }),
-    () => `{"message": "${CONTROL.slice(1, 9)}"}`,
-    () => JSON.stringify({ message: 'hi' }).slice(0, random.int(14) + 1),
-    () => JSON.stringify({ message: 'hi' }).replace('"', "'"),
+  // Each generator with the code the protocol says it must get: the oracle, written independently
+  // of the server's parser.
+  const invalid: Array<[ErrorCode, () => string]> = [
+    ['invalid_json', () => '{"message": '],
+    ['invalid_json', () => 'not json at all'],
+    ['invalid_json', () => ''],
+    ['invalid_frame', () => 'null'],
+    ['invalid_frame', () => '42'],
+    ['invalid_frame', () => '"just a string"'],
+    ['invalid_frame', () => '[{"message":"hi"}]'],
+    ['invalid_frame', () => `${'['.repeat(3000)}${']'.repeat(3000)}`],
+    [
+      'invalid_message',
+      () => JSON.stringify({ message: JSON.parse(`${'{"a":'.repeat(500)}1${'}'.repeat(500)}`) }),
+    ],
+    ['invalid_message', () => JSON.stringify({ message: '' })],
+    ['invalid_message', () => JSON.stringify({ message: '   \n\t ' })],
+    ['invalid_message', () => JSON.stringify({ message: 12 })],
+    ['invalid_message', () => JSON.stringify({ message: null })],
+    ['invalid_message', () => JSON.stringify({ message: ['hi'] })],
+    [
+      'unknown_type',
+      () => JSON.stringify({ type: random.pick(['dance', 'MESSAGE', '', 'ready', 'result']) }),
+    ],
+    ['invalid_id', () => JSON.stringify({ message: 'hi', id: random.pick([5, {}, 'z'.repeat(200)]) })],
+    ['invalid_json', () => `{"message": "${CONTROL.slice(1, 9)}"}`],
+    ['invalid_json', () => JSON.stringify({ message: 'hi' }).slice(0, random.int(14) + 1)],
+    ['invalid_json', () => JSON.stringify({ message: 'hi' }).replace('"', "'")],
   ];
   if (r < 45)
-    return { kind: 'invalid', data: Buffer.from(JSON.stringify({ message: 'binary' })), binary: true };
-  return { kind: 'invalid', data: random.pick(invalid)(), binary: false };
+    return {
+      kind: 'invalid',
+      data: Buffer.from(JSON.stringify({ message: 'binary' })),
+      binary: true,
+      code: 'binary_frame',
+    };
+  const [code, make] = random.pick(invalid);
+  return { kind: 'invalid', data: make(), binary: false, code };
 }
