@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { BufferOverflowError, type StreamEvent, StreamingTextOutput } from '../src/index.js';
-import { tick } from './helpers/await.js';
+import { settledWithin, tick } from './helpers/await.js';
 import { collect } from './helpers/session.js';
 
 /** Drives the output the way the framework does: awaits each captureText, flushes at the end. */
@@ -75,18 +75,27 @@ describe('overflow policies', () => {
     const reader = out.subscribe();
     const producing = produce(out, chunks);
     await tick();
+    // Held: the reader is full and the producer waits for it.
+    expect(reader.buffered).toBe(2);
+    expect(await settledWithin(producing, 50)).toBe('pending');
     await reader.next();
     await reader.return();
-    await producing;
+    expect(await settledWithin(producing, 2_000)).toBe('settled');
+    expect(out.generation).toBe(1);
   });
 
   it('block: close() releases a producer that is waiting', async () => {
     const out = new StreamingTextOutput({ bufferSize: 2, overflow: 'block' });
-    out.subscribe();
+    const reader = out.subscribe();
     const producing = produce(out, chunks);
     await tick();
+    expect(await settledWithin(producing, 50)).toBe('pending');
     out.close();
-    await producing;
+    expect(await settledWithin(producing, 2_000)).toBe('settled');
+    // The reader still delivers what it held before close(), then ends.
+    expect((await collect(reader)).map((e) => (e.type === 'text_delta' ? e.delta : ''))).toEqual(
+      chunks.slice(0, 2),
+    );
   });
 
   it('error: the reader that falls bufferSize behind fails with an error naming the options; the rest go on', async () => {

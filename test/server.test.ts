@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { WebSocket } from 'ws';
+import { WebSocket, WebSocketServer } from 'ws';
 import { DemoLLM } from '../src/demo/index.js';
 import type { ServerFrame } from '../src/protocol.js';
 import { waitFor } from './helpers/await.js';
@@ -265,21 +265,38 @@ describe('security', () => {
     await expect(TestClient.connect(server.url)).rejects.toThrow('HTTP 503');
   });
 
-  it('attaches to an existing http.Server at a path', async () => {
+  it("attaches to the app's http.Server at a path, beside the app's own pages and sockets", async () => {
     const { createServer } = await import('node:http');
     const http = createServer((_q, r) => r.end('page'));
+    // The app's own WebSocket endpoint on the same server, at another path.
+    const appSockets = new WebSocketServer({ noServer: true });
+    http.on('upgrade', (request, socket, head) => {
+      if (request.url === '/other') {
+        appSockets.handleUpgrade(request, socket, head, (ws) => ws.send('the app answered'));
+      }
+    });
     await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
     const port = (http.address() as { port: number }).port;
     const server = await startServer({ server: http, path: '/agent' });
     expect(server.url).toBe(`ws://127.0.0.1:${port}/agent`);
     const client = await TestClient.connect(server.url);
     expect(textOfTurn(await client.turn('hello'))).toBe(HELLO);
-    const page = await fetch(`http://127.0.0.1:${port}/`);
-    expect(await page.text()).toBe('page');
+    expect(await (await fetch(`http://127.0.0.1:${port}/`)).text()).toBe('page');
+    // An upgrade for the other path reaches the app's handler, untouched by ours.
     const other = new WebSocket(`ws://127.0.0.1:${port}/other`);
-    other.on('error', () => undefined);
+    const first = await new Promise<string>((resolve, reject) => {
+      other.once('message', (data) => resolve(String(data)));
+      other.once('error', reject);
+    });
+    expect(first).toBe('the app answered');
+    other.close();
+    // Closing ours leaves the app's server running.
     await server.close();
-    http.close();
+    expect(http.listening).toBe(true);
+    expect(await (await fetch(`http://127.0.0.1:${port}/`)).text()).toBe('page');
+    appSockets.close();
+    http.closeAllConnections();
+    await new Promise((resolve) => http.close(resolve));
   });
 });
 
