@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { StreamingTextOutput } from '../../src/index.js';
-import { percentile } from '../../support/stats.js';
 import { ScriptedChunkLLM } from '../helpers/scripted-llm.js';
 import { startServer } from '../helpers/server.js';
 import { createAgent } from '../helpers/session.js';
@@ -48,7 +47,9 @@ describe('stalled readers', () => {
     });
   }, 300_000);
 
-  it('clients that stop reading for a while lose nothing, and do not slow the others', async () => {
+  // Whether the stalling clients slow the others is a timing claim: the benchmark measures it
+  // ("one client reading at a tenth of the speed among 20"). Here, what holds on any machine.
+  it('clients that stop reading for a while get every character, and so does everyone else', async () => {
     const chunks = Array.from({ length: size(3_000, 20_000) }, (_, i) => `t${i} `);
     const reply = chunks.join('');
     const server = await startServer({
@@ -60,46 +61,46 @@ describe('stalled readers', () => {
       // gigabytes in this process (the server's side is bounded either way).
       sendAccumulated: false,
     });
-    // The same nine sessions both times, so the only difference is whether three of them stall.
-    const turnTimes = async (stall: boolean) => {
-      const fast = await Promise.all(Array.from({ length: 6 }, () => TestClient.connect(server.url)));
-      const slow = await Promise.all(Array.from({ length: 3 }, () => TestClient.connect(server.url)));
-      const toggles = (stall ? slow : []).map((c) => {
-        let on = true;
-        return setInterval(
-          () => {
-            on = !on;
-            if (on) c.socket.resume();
-            else c.socket.pause();
-          },
-          size(300, 2000),
-        );
-      });
-      if (stall) for (const c of slow) c.socket.pause();
-      const slowTurns = slow.map((c) => c.turn('go', 600_000));
-      const times = await Promise.all(
-        fast.map(async (c) => {
-          const start = performance.now();
-          const frames = await c.turn('go', 600_000);
-          expect(textOfTurn(frames)).toBe(reply);
-          return performance.now() - start;
-        }),
+    const fast = await Promise.all(Array.from({ length: 6 }, () => TestClient.connect(server.url)));
+    const slow = await Promise.all(Array.from({ length: 3 }, () => TestClient.connect(server.url)));
+    let pauses = 0;
+    const toggles = slow.map((c) => {
+      let on = false;
+      return setInterval(
+        () => {
+          on = !on;
+          if (on) c.socket.resume();
+          else {
+            c.socket.pause();
+            pauses++;
+          }
+        },
+        size(300, 2000),
       );
-      for (const t of toggles) clearInterval(t);
-      for (const c of slow) c.socket.resume();
-      for (const frames of await Promise.all(slowTurns)) {
-        expect(textOfTurn(frames)).toBe(reply);
-        expect(frames.find((f) => f.type === 'complete')).toMatchObject({ text: reply });
-      }
-      await Promise.all([...fast, ...slow].map((c) => c.close()));
-      return { p99: percentile(times, 99) };
-    };
-    const alone = await turnTimes(false);
-    const withStalled = await turnTimes(true);
+    });
+    for (const c of slow) c.socket.pause();
+    const turns = await Promise.all([...fast, ...slow].map((c) => c.turn('go', 600_000)));
+    for (const t of toggles) clearInterval(t);
+    for (const c of slow) c.socket.resume();
+    for (const frames of turns) {
+      // Every character, in order, one complete with the whole text, then exactly one result.
+      expect(textOfTurn(frames)).toBe(reply);
+      expect(frames.filter((f) => f.type === 'complete')).toEqual([
+        { type: 'complete', text: reply, generation: 1 },
+      ]);
+      expect(frames.filter((f) => f.type === 'result' || f.type === 'error').map((f) => f.type)).toEqual([
+        'result',
+      ]);
+    }
+    // Printed, not asserted: how much the server merged for the slow ones depends on the machine.
+    const deltaFrames = (frames: (typeof turns)[number]) => frames.filter((f) => f.type === 'delta').length;
+    await Promise.all([...fast, ...slow].map((c) => c.close()));
     report('stalled clients', {
       deltas: chunks.length,
-      fastTurnP99WithReadingOthersMs: Math.round(alone.p99),
-      fastTurnP99WithStalledMs: Math.round(withStalled.p99),
+      clients: fast.length + slow.length,
+      stallingClients: slow.length,
+      slowClientDeltaFrames: turns.slice(fast.length).map(deltaFrames),
+      pausesWhileStreaming: pauses,
     });
   }, 300_000);
 });
