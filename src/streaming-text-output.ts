@@ -213,8 +213,13 @@ export class StreamingTextOutput extends TextOutputBase {
   }
 
   /**
-   * Events until and including the next `text_complete`. Events produced while no `stream()`
-   * reader was active are delivered first.
+   * Reads **one generation**: events until and including the next `text_complete`, then the loop
+   * ends (the seed's `stream()`). Events produced while no `stream()` reader was active are
+   * delivered first. `for await (const e of output)` is the same call, so it too stops after one
+   * reply. To read everything from now on, across generations and turns, use `subscribe()`.
+   *
+   * @example
+   * for await (const event of output.stream()) render(event); // ends after this generation
    */
   stream(options: ReadOptions = {}): StreamReader {
     const buffer = createReaderBuffer(this.overflow, this.bufferSize);
@@ -229,11 +234,20 @@ export class StreamingTextOutput extends TextOutputBase {
     return this.register(reader);
   }
 
+  /** `for await (… of output)`: the same as `stream()`, one generation; see `subscribe()` for all. */
   [Symbol.asyncIterator](): StreamReader {
     return this.stream();
   }
 
-  /** An independent reader of every event from now on, across generations, until close/abort/break. */
+  /**
+   * Reads **every event from now on**, across generations and turns, until `close()`, an abort or
+   * `break`: what a server or a UI wants. Each call is an independent reader with its own buffer;
+   * any number can run at once, and each sees every event. To read just one generation, use
+   * `stream()`.
+   *
+   * @example
+   * for await (const event of output.subscribe()) render(event); // runs until close()/break
+   */
   subscribe(options: ReadOptions = {}): StreamReader {
     const reader = readerControl.create(createReaderBuffer(this.overflow, this.bufferSize), this.source, {
       signal: options.signal,
