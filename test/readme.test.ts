@@ -100,6 +100,18 @@ describe('the README code blocks, as a user copies them', () => {
     }
   });
 
+  it('needs skipLibCheck, as the README says: without it the framework’s own .d.ts files fail', async () => {
+    const strictLibs = await sh(
+      join(packed.project, 'node_modules/.bin/tsc'),
+      ['-p', '.', '--noEmit', '--skipLibCheck', 'false'],
+      packed.project,
+    ).then(
+      (r) => r.stdout,
+      (error: { stdout: string }) => error.stdout,
+    );
+    expect(strictLibs).toMatch(/^node_modules\/@livekit\/agents\/.*error TS/m);
+  }, 120_000);
+
   it('tsc reports nothing else', () => {
     expect(
       diagnostics

@@ -105,7 +105,8 @@ async function wellBehavedClient(url: string, turns: number) {
   const client = await TestClient.connect(url);
   for (let t = 0; t < turns; t++) {
     const message = t % 2 === 0 ? 'hello' : 'story';
-    const frames = await client.turn(message);
+    // Generous: at full size 20 hostile clients share the 2 cores with it; this checks content, not speed.
+    const frames = await client.turn(message, 300_000);
     const expected = REPLIES[message]!;
     expect(frames.filter((f) => f.type === 'delta').map((f) => (f.type === 'delta' ? f.delta : ''))).toEqual(
       expected,
