@@ -42,7 +42,7 @@ describe('the packed package in a fresh project', () => {
       client: 'function',
       demo: 'function',
     });
-  });
+  }, 120_000);
 
   it('requires from CommonJS and runs a real turn', async () => {
     const { stdout } = await sh(process.execPath, ['cjs.cjs'], project);
@@ -53,14 +53,14 @@ describe('the packed package in a fresh project', () => {
       server: 'function',
       client: 'function',
     });
-  });
+  }, 120_000);
 
   it('type-checks for ESM and CommonJS consumers', async () => {
     const result = await sh(join(project, 'node_modules/.bin/tsc'), ['-p', '.'], project).catch(
       (error: { stdout: string }) => ({ stdout: error.stdout, failed: true }),
     );
     expect(result.stdout).toBe('');
-  });
+  }, 120_000);
 
   it('the built .d.ts gives StreamReader only its reading side', () => {
     const dist = join(project, 'node_modules/livekit-streaming-text/dist');

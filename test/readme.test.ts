@@ -96,7 +96,7 @@ describe('the README code blocks, as a user copies them', () => {
       it('runs and prints what the README says', async () => {
         const { stdout } = await sh(process.execPath, [`out/${block.file}.js`], packed.project);
         readmeBlocks[block.key]!.run!(stdout);
-      });
+      }, 120_000);
     }
   });
 
