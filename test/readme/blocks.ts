@@ -46,6 +46,13 @@ export const readmeBlocks: Record<string, BlockSetup> = {
     epilogue: `import type * as pkg from 'livekit-streaming-text';\n${SAME}\nexport const readmeShowsTheRealEvents: [Same<TextDeltaEvent, pkg.TextDeltaEvent>, Same<TextCompleteEvent, pkg.TextCompleteEvent>, Same<StreamEvent, pkg.StreamEvent>] = [true, true, true];`,
   },
   'Server: `createStreamingServer` #1': { commonjs: true },
+  'Every core: `runWorkers` #1': {
+    prelude: [
+      "import type { StreamingServerOptions } from 'livekit-streaming-text/server';",
+      "declare const createAgent: StreamingServerOptions['createAgent'];",
+      "declare const createLLM: StreamingServerOptions['createLLM'];",
+    ].join('\n'),
+  },
   'Client: `StreamingAgentClient` #1': {
     prelude: 'declare function render(text: string): void;',
     commonjs: true,
