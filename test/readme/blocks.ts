@@ -38,12 +38,32 @@ export const readmeBlocks: Record<string, BlockSetup> = {
       expect(stdout).toContain('run finished with 4 events');
     },
   },
+  // Declares its own `session` in the README.
+  'Text as it is spoken #1': { commonjs: true },
+  'API: `StreamingTextOutput` #3': {
+    prelude: [
+      "import type { voice } from '@livekit/agents';",
+      "import { StreamingTextOutput } from 'livekit-streaming-text';",
+      'declare const session: voice.AgentSession;',
+    ].join('\n'),
+    commonjs: true,
+  },
   'API: `StreamingTextOutput` #1': {
     prelude: "import type { TextOutput } from 'livekit-streaming-text';",
     epilogue: `import type * as pkg from 'livekit-streaming-text';\n${SAME}\nexport const readmeShowsTheRealOptions: Same<StreamingTextOutputOptions, pkg.StreamingTextOutputOptions> = true;`,
   },
   'API: `StreamingTextOutput` #2': {
-    epilogue: `import type * as pkg from 'livekit-streaming-text';\n${SAME}\nexport const readmeShowsTheRealEvents: [Same<TextDeltaEvent, pkg.TextDeltaEvent>, Same<TextCompleteEvent, pkg.TextCompleteEvent>, Same<StreamEvent, pkg.StreamEvent>] = [true, true, true];`,
+    epilogue: [
+      "import type * as pkg from 'livekit-streaming-text';",
+      SAME,
+      'export const readmeShowsTheRealEvents: [',
+      '  Same<TextDeltaEvent, pkg.TextDeltaEvent>,',
+      '  Same<TextCompleteEvent, pkg.TextCompleteEvent>,',
+      '  Same<ToolCallEvent, pkg.ToolCallEvent>,',
+      '  Same<ToolOutputEvent, pkg.ToolOutputEvent>,',
+      '  Same<StreamEvent, pkg.StreamEvent>,',
+      '] = [true, true, true, true, true];',
+    ].join('\n'),
   },
   'Server: `createStreamingServer` #1': { commonjs: true },
   'Every core: `runWorkers` #1': {
