@@ -38,8 +38,10 @@ export const readmeBlocks: Record<string, BlockSetup> = {
       expect(stdout).toContain('run finished with 4 events');
     },
   },
-  // Declares its own `session` in the README.
-  'Text as it is spoken #1': { commonjs: true },
+  'Text as it is spoken #1': {
+    prelude: "import type { voice } from '@livekit/agents';\ndeclare const session: voice.AgentSession;",
+    commonjs: true,
+  },
   'API: `StreamingTextOutput` #3': {
     prelude: [
       "import type { voice } from '@livekit/agents';",
