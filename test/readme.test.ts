@@ -28,6 +28,7 @@ beforeAll(async () => {
       'zod',
       'ws',
       '@types/ws',
+      'ioredis',
       'react',
       '@types/react',
       'typescript',

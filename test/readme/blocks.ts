@@ -75,6 +75,13 @@ export const readmeBlocks: Record<string, BlockSetup> = {
       "declare const createLLM: StreamingServerOptions['createLLM'];",
     ].join('\n'),
   },
+  'Several processes, one Redis #1': {
+    prelude: [
+      "import { createStreamingServer, type StreamingServerOptions } from 'livekit-streaming-text/server';",
+      "declare const createAgent: StreamingServerOptions['createAgent'];",
+      "declare const createLLM: StreamingServerOptions['createLLM'];",
+    ].join('\n'),
+  },
   'Client: `StreamingAgentClient` #1': {
     prelude: 'declare function render(text: string): void;',
     commonjs: true,
