@@ -1,4 +1,6 @@
-export { median, percentile } from '../support/stats.js';
+import { median, percentile } from '../support/stats.js';
+
+export { median, percentile };
 
 /**
  * Runs every contestant once per round, rounds interleaved, so drift in the machine (another
