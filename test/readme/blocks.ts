@@ -87,4 +87,5 @@ export const readmeBlocks: Record<string, BlockSetup> = {
     commonjs: true,
   },
   'React: `useStreamingAgent` #1': {},
+  'React: `useStreamingAgent` #2': {},
 };
