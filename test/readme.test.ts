@@ -29,6 +29,8 @@ beforeAll(async () => {
       'ws',
       '@types/ws',
       'ioredis',
+      'ai',
+      '@ai-sdk/react',
       'react',
       '@types/react',
       'typescript',

@@ -50,9 +50,22 @@ export function frameSize(frame: SequencedFrame): number {
  * its text, not with the square of it (a client rebuilds `accumulated` from the deltas).
  */
 export function loggedForm(frame: SequencedFrame): SequencedFrame {
-  if (frame.type !== 'delta' || frame.accumulated === undefined) return frame;
-  const { accumulated: _dropped, ...rest } = frame;
-  return rest;
+  if (frame.type !== 'delta') return frame;
+  // A merged delta is a slice of the reply so far, and V8 keeps a long slice as a view that holds
+  // the whole parent string: copy it, so a logged delta holds only its own text. (An object
+  // literal, not a rest spread: this runs once per delta.)
+  const delta = frame.delta.length >= 13 ? detached(frame.delta) : frame.delta;
+  const kept: SequencedFrame =
+    frame.id === undefined
+      ? { type: 'delta', delta, generation: frame.generation, seq: frame.seq }
+      : { type: 'delta', delta, generation: frame.generation, id: frame.id, seq: frame.seq };
+  if (frame.restate) (kept as { restate?: boolean }).restate = true;
+  return kept;
+}
+
+/** A flat copy of `text` that shares no storage with the string it was sliced from. */
+function detached(text: string): string {
+  return ` ${text}`.slice(1);
 }
 
 export interface MemoryFrameLogOptions {

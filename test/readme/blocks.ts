@@ -88,4 +88,7 @@ export const readmeBlocks: Record<string, BlockSetup> = {
   },
   'React: `useStreamingAgent` #1': {},
   'React: `useStreamingAgent` #2': {},
+  'AI SDK: `useChat` talks to a LiveKit agent #1': {},
+  'AI SDK: `useChat` talks to a LiveKit agent #2': {},
+  'AI SDK: `useChat` talks to a LiveKit agent #3': {},
 };
