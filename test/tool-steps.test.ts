@@ -483,15 +483,20 @@ describe('clients', () => {
     );
     expect(completes).toEqual(['First Oslo.', 'Now Bergen.', 'Both sunny.']);
     expect(lastAccumulated).toBe('Both sunny.');
-    expect(results[0]?.map((e) => (e as { type: string }).type)).toEqual([
-      'message',
-      'function_call',
-      'function_call_output',
-      'message',
-      'function_call',
-      'function_call_output',
-      'message',
-    ]);
+    // `result.events` is the framework's RunResult, in the order its item callbacks fired: a step's
+    // message and the next call can swap places under load, so the kinds are compared, not the order
+    // (the order we promise is the frames', checked above and in the server tests).
+    expect(results[0]?.map((e) => (e as { type: string }).type).sort()).toEqual(
+      [
+        'message',
+        'function_call',
+        'function_call_output',
+        'message',
+        'function_call',
+        'function_call_output',
+        'message',
+      ].sort(),
+    );
     expect(errors).toEqual([]);
     seed.close();
   });
