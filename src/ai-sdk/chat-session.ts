@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { voice } from '@livekit/agents';
 import type { UIMessage } from 'ai';
+import { appendRestoredItems } from '../server/chat-context.js';
 import type { StreamReader } from '../stream-reader.js';
 import { StreamingTextOutput } from '../streaming-text-output.js';
 import type { ChatSessionContext, ResolvedChatOptions } from './options.js';
@@ -53,16 +54,7 @@ export class ChatSession {
       this.options.sessionOptions?.(context),
     ]);
     const items = chatItemsFrom(history);
-    if (items.length > 0) {
-      const ctx = agent.chatCtx.copy();
-      // Oldest first, each a millisecond apart, all before anything this session adds.
-      const start = Date.now() - items.length - 1;
-      items.forEach((item, i) => {
-        item.createdAt = start + i;
-      });
-      ctx.items = [...ctx.items, ...items];
-      await agent.updateChatCtx(ctx);
-    }
+    await appendRestoredItems(agent, items);
     if (this.closing) throw new Error('chat closed');
     const session = new voice.AgentSession({ userAwayTimeout: null, ...extra, ...(llm ? { llm } : {}) });
     this.session = session;

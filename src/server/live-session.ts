@@ -4,6 +4,7 @@ import { clientWantsAccumulated } from '../negotiation.js';
 import type { ErrorCode } from '../protocol.js';
 import type { StreamReader } from '../stream-reader.js';
 import { StreamingTextOutput } from '../streaming-text-output.js';
+import { appendRestoredItems } from './chat-context.js';
 import { EventFramer } from './event-frames.js';
 import type { FrameLog } from './frame-log.js';
 import type { ConnectionContext, ResolvedOptions } from './options.js';
@@ -245,12 +246,5 @@ async function restoreConversation(
     const role = entry.kind === 'input' ? 'user' : 'assistant';
     items.push(llm.ChatMessage.create({ role, content: entry.text }));
   }
-  if (items.length === 0) return;
-  const ctx = agent.chatCtx.copy();
-  const start = Date.now() - items.length - 1;
-  items.forEach((item, i) => {
-    item.createdAt = start + i;
-  });
-  ctx.items = [...ctx.items, ...items];
-  await agent.updateChatCtx(ctx);
+  await appendRestoredItems(agent, items);
 }
