@@ -235,11 +235,20 @@ describe('resume: what does not resume', () => {
     expect(server.activeSessions).toBe(0);
   }, 20_000);
 
-  it('a resume frame on a connection that already has its session gets session_expired', async () => {
+  it('a resume frame on a connection that already has its session is refused on that socket only, never logged', async () => {
     const server = await resumingServer();
     const client = await TestClient.connect(server.url);
-    client.send({ type: 'resume', token: tokenOf(client), seq: 0 });
-    await client.waitFor((f) => f.type === 'error' && f.code === 'session_expired');
+    const token = tokenOf(client);
+    await client.turn('remember the word kiwi');
+    client.send({ type: 'resume', token, seq: 0 });
+    const refused = await client.waitFor((f) => f.type === 'error');
+    expect(client.frames[refused]).toMatchObject({ type: 'error', code: 'unknown_type' });
+    expect(seqOf(client.frames[refused]!)).toBeUndefined();
+    // The session's log has no trace of it: a later resume from 0 replays the turn, and no error.
+    client.socket.terminate();
+    const back = await resumeOn(server.url, token, 0);
+    await back.waitFor((f) => f.type === 'result');
+    expect(back.frames.some((f) => f.type === 'error')).toBe(false);
   });
 
   it('malformed resume frames are refused as invalid frames', async () => {

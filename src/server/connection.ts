@@ -15,6 +15,9 @@ import type { ConnectionContext, ResolvedOptions } from './options.js';
 import { RateLimiter } from './rate-limiter.js';
 import { identityOf, type SessionHost } from './session-host.js';
 
+const LATE_RESUME =
+  'a `resume` frame is only valid as the first frame of a connection opened with `?resume=1`';
+
 /** How long a connection opened with `?resume=1` may take to send its `resume` frame. */
 const RESUME_HANDSHAKE_MS = 10_000;
 
@@ -171,8 +174,10 @@ export class Connection {
       void this.openFresh();
     }
     if (frame.type === 'resume') {
-      // Too late to resume on this connection: it already has a session.
-      this.sendError('session_expired');
+      // Too late to resume on this connection: it already has its session. Answered on this socket
+      // only, unnumbered and not logged: in the session's log it would be replayed to every later
+      // resume, and `session_expired` would promise a fresh session that is not coming.
+      this.sender.send(errorFrame('unknown_type', undefined, LATE_RESUME));
       return;
     }
     this.handle(frame);
