@@ -74,18 +74,24 @@ describe('turns', () => {
         'It is sunny in Paris today.',
       ]);
       const result = weather.at(-1)!;
-      expect(result.type === 'result' && result.events).toEqual([
-        { type: 'message', role: 'assistant', content: 'Let me check the weather.' },
-        { type: 'function_call', name: 'getWeather', arguments: '{"city":"Paris"}', callId: 'fake_call_0' },
-        {
-          type: 'function_call_output',
-          output: '"sunny"',
-          name: 'getWeather',
-          callId: 'fake_call_0',
-          isError: false,
-        },
-        { type: 'message', role: 'assistant', content: 'It is sunny in Paris today.' },
-      ]);
+      // `result.events` is the framework's RunResult: the first message and the call it made can
+      // swap places under load (its item callbacks race), so the events are compared as a set; the
+      // order we promise is the frames', asserted above.
+      const byJson = (a: unknown, b: unknown) => JSON.stringify(a).localeCompare(JSON.stringify(b));
+      expect(result.type === 'result' && [...result.events].sort(byJson)).toEqual(
+        [
+          { type: 'message', role: 'assistant', content: 'Let me check the weather.' },
+          { type: 'function_call', name: 'getWeather', arguments: '{"city":"Paris"}', callId: 'fake_call_0' },
+          {
+            type: 'function_call_output',
+            output: '"sunny"',
+            name: 'getWeather',
+            callId: 'fake_call_0',
+            isError: false,
+          },
+          { type: 'message', role: 'assistant', content: 'It is sunny in Paris today.' },
+        ].sort(byJson),
+      );
       const next = await client.turn('hello');
       expectWellFormedTurn(next);
       expect(textOfTurn(next)).toBe(HELLO);
