@@ -13,6 +13,7 @@ import { type SessionWithSpeech, watchToolSteps } from './run-steps.js';
 import { type ReaderSource, readerControl, type StreamReader } from './stream-reader.js';
 import { isTimedString, type TextOutput, TextOutputBase, type TimedString } from './text-output.js';
 import { type AttachOptions, attachWithTiming } from './timing/attach-timing.js';
+import { Waiters } from './waiters.js';
 
 export interface StreamingTextOutputOptions {
   /** Receives every `captureText`/`flush`, in order, after this output has taken it. */
@@ -97,7 +98,7 @@ export class StreamingTextOutput extends TextOutputBase {
   private closed = false;
   /** Tool steps that arrived while a generation was open: delivered right after its text_complete. */
   private heldSteps: ToolStepEvent[] = [];
-  private idleWaiters: Array<() => void> = [];
+  private readonly idleWaiters = new Waiters();
   private stopWatchingSteps: (() => void) | undefined;
 
   constructor(options: StreamingTextOutputOptions = {}) {
@@ -178,7 +179,7 @@ export class StreamingTextOutput extends TextOutputBase {
    */
   whenIdle(): Promise<void> {
     if (!this.inGeneration || this.closed) return RESOLVED;
-    return new Promise((resolve) => this.idleWaiters.push(resolve));
+    return this.idleWaiters.wait();
   }
 
   get isClosed(): boolean {
@@ -354,10 +355,7 @@ export class StreamingTextOutput extends TextOutputBase {
   }
 
   private wakeIdleWaiters(): void {
-    if (this.idleWaiters.length === 0) return;
-    const waiters = this.idleWaiters;
-    this.idleWaiters = [];
-    for (const resolve of waiters) resolve();
+    this.idleWaiters.wake();
   }
 
   private dispatch(event: StreamEvent): void {

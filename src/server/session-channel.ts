@@ -1,4 +1,5 @@
 import { errorFrame, type SequencedFrame, type ServerFrame } from '../protocol.js';
+import { Waiters } from '../waiters.js';
 import type { FrameLog } from './frame-log.js';
 import type { FrameSink } from './frame-sender.js';
 
@@ -101,7 +102,7 @@ export class SessionChannel implements FrameSink {
   private target: FrameSink | undefined;
   /** Frames sent while a replay is under way, sent after it. */
   private held: SequencedFrame[] | undefined;
-  private drainWaiters: Array<() => void> = [];
+  private readonly drainWaiters = new Waiters();
   private closed = false;
   readonly snapshot = new TurnSnapshot();
   /** Called with each turn's `result` or `error` (with an id), once numbered. */
@@ -156,7 +157,7 @@ export class SessionChannel implements FrameSink {
 
   drained(): Promise<void> {
     if (this.closed) return Promise.resolve();
-    if (this.held !== undefined) return new Promise((resolve) => this.drainWaiters.push(resolve));
+    if (this.held !== undefined) return this.drainWaiters.wait();
     return this.target?.drained() ?? Promise.resolve();
   }
 
@@ -226,8 +227,6 @@ export class SessionChannel implements FrameSink {
   }
 
   private wake(): void {
-    const waiters = this.drainWaiters;
-    this.drainWaiters = [];
-    for (const resolve of waiters) resolve();
+    this.drainWaiters.wake();
   }
 }
