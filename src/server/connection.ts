@@ -47,7 +47,7 @@ export class Connection {
     private readonly host: SessionHost,
     wantsResume: boolean,
   ) {
-    this.sender = new FrameSender(socket, options.highWaterMark);
+    this.sender = new FrameSender(socket, options.highWaterMark, context.request.socket);
     this.limiter = options.rateLimit
       ? new RateLimiter(options.rateLimit.burst, options.rateLimit.perSecond)
       : undefined;
