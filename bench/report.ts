@@ -123,7 +123,9 @@ the miss twice. A step passes when the p99 emit → receive latency per chunk is
 error frame, a lost socket, a missing chunk). **Capacity** is the largest N that passed; the first N that missed
 bounds it from above, and the ratios' spread is the interval both bounds allow. Clients run in the bench process;
 servers are forked (\`runWorkers\`, 1 or 2 worker processes on one port); "framework alone" runs AgentSessions in
-1 or 2 forked processes with an output that only notes arrival times, read through \`RunResult\`.
+1 or 2 forked processes with an output that only notes arrival times, read through \`RunResult\`. The CPU time
+per chunk is measured apart from the ramps: 3 rounds of one step per contestant, interleaved, each on a fresh
+process after a warm-up step; its ratio's spread is the min–max of the per-round ratios.
 
 ${tableOf(rows)}
 
