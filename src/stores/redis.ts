@@ -27,6 +27,33 @@ export interface RedisFrameLogOptions {
   idleTtlMs?: number;
   /** A failed append or expire (they are fire-and-forget). Default: console.error. */
   onError?: (error: unknown, where: string) => void;
+  /**
+   * How long a read (a resume's replay) waits for Redis before it fails: the resume then answers
+   * `session_expired` and opens a fresh session. Default 5000.
+   */
+  commandTimeoutMs?: number;
+}
+
+/** How long an awaited command may take before it fails, unless `commandTimeoutMs` says otherwise. */
+const DEFAULT_COMMAND_TIMEOUT_MS = 5_000;
+
+/**
+ * `promise`, or a rejection naming the command once `ms` have passed. A Redis that stopped answering
+ * with its connection still open (a paused process, a partition) never fails a command by itself,
+ * and ioredis queues commands while it reconnects: without this a resume, or `close()`, would wait
+ * for it forever. The late answer, if any, is ignored (`race` has already subscribed to it).
+ */
+function within<T>(promise: Promise<T>, ms: number, owner: string, command: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () =>
+        reject(new Error(`${owner}: Redis did not answer ${command} within ${ms} ms (\`commandTimeoutMs\`)`)),
+      ms,
+    );
+    timer.unref?.();
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
 const positiveInteger = (name: string, value: unknown, owner = 'RedisFrameLog'): number => {
@@ -48,6 +75,7 @@ export class RedisFrameLog implements FrameLog {
   readonly maxFrames: number;
   readonly prefix: string;
   readonly idleTtlMs: number;
+  readonly commandTimeoutMs: number;
   private readonly onError: (error: unknown, where: string) => void;
 
   constructor(
@@ -59,6 +87,10 @@ export class RedisFrameLog implements FrameLog {
     }
     this.maxFrames = positiveInteger('maxFrames', options.maxFrames ?? 4096);
     this.idleTtlMs = positiveInteger('idleTtlMs', options.idleTtlMs ?? 600_000);
+    this.commandTimeoutMs = positiveInteger(
+      'commandTimeoutMs',
+      options.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS,
+    );
     const prefix = options.prefix ?? 'lst:';
     if (typeof prefix !== 'string') {
       throw new TypeError(`RedisFrameLog: \`prefix\` must be a string, got ${typeof prefix}`);
@@ -85,9 +117,11 @@ export class RedisFrameLog implements FrameLog {
 
   async read(sessionId: string, after: number): Promise<FrameLogRead> {
     const key = this.key(sessionId);
+    const ask = (command: string, ...args: Array<string | number>) =>
+      within(this.redis.call(command, ...args), this.commandTimeoutMs, 'RedisFrameLog', command);
     const [reply, oldest] = await Promise.all([
-      this.redis.call('XREAD', 'STREAMS', key, `${after}-0`),
-      this.redis.call('XRANGE', key, '-', '+', 'COUNT', 1),
+      ask('XREAD', 'STREAMS', key, `${after}-0`),
+      ask('XRANGE', key, '-', '+', 'COUNT', 1),
     ]);
     const frames = entriesOf(reply).map(
       ([, fields]) => JSON.parse(fieldValue(fields, 'f')) as SequencedFrame,
@@ -138,6 +172,12 @@ export interface RedisSessionStoreOptions {
   /** Conversation entries kept per session (the oldest go). Default 1000. */
   maxRecords?: number;
   onError?: (error: unknown, where: string) => void;
+  /**
+   * How long an awaited command waits for Redis before it fails. Then `createStreamingServer`
+   * rejects, a resume that needs Redis answers `session_expired` with a fresh session, and
+   * `close()` goes on without releasing the lease (it runs out by itself). Default 5000.
+   */
+  commandTimeoutMs?: number;
 }
 
 /** Atomically takes the takeover requests addressed to a process. */
@@ -155,6 +195,7 @@ export class RedisSessionStore implements SessionStore {
   readonly leaseMs: number;
   readonly idleTtlMs: number;
   readonly maxRecords: number;
+  readonly commandTimeoutMs: number;
   private readonly onError: (error: unknown, where: string) => void;
   private timer: ReturnType<typeof setInterval> | undefined;
 
@@ -168,6 +209,11 @@ export class RedisSessionStore implements SessionStore {
     this.leaseMs = positiveInteger('leaseMs', options.leaseMs ?? 3_000, 'RedisSessionStore');
     this.idleTtlMs = positiveInteger('idleTtlMs', options.idleTtlMs ?? 600_000, 'RedisSessionStore');
     this.maxRecords = positiveInteger('maxRecords', options.maxRecords ?? 1000, 'RedisSessionStore');
+    this.commandTimeoutMs = positiveInteger(
+      'commandTimeoutMs',
+      options.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS,
+      'RedisSessionStore',
+    );
     const prefix = options.prefix ?? 'lst:';
     if (typeof prefix !== 'string') {
       throw new TypeError(`RedisSessionStore: \`prefix\` must be a string, got ${typeof prefix}`);
@@ -189,13 +235,10 @@ export class RedisSessionStore implements SessionStore {
 
   async start(onTakeover: (sessionId: string) => void): Promise<void> {
     const renew = async () => {
-      await this.redis.call('SET', this.proc(this.processId), '1', 'PX', this.leaseMs);
-      const asked = (await this.redis.call(
-        'EVAL',
-        TAKE_REQUESTS,
-        1,
-        `${this.proc(this.processId)}:takeover`,
-      )) as string[] | null;
+      await this.ask('SET', this.proc(this.processId), '1', 'PX', this.leaseMs);
+      const asked = (await this.ask('EVAL', TAKE_REQUESTS, 1, `${this.proc(this.processId)}:takeover`)) as
+        | string[]
+        | null;
       for (const sessionId of asked ?? []) onTakeover(sessionId);
     };
     await renew();
@@ -209,7 +252,7 @@ export class RedisSessionStore implements SessionStore {
   async stop(): Promise<void> {
     clearInterval(this.timer);
     this.timer = undefined;
-    await this.redis.call('DEL', this.proc(this.processId)).catch((error) => this.onError(error, 'DEL'));
+    await this.ask('DEL', this.proc(this.processId)).catch((error) => this.onError(error, 'DEL'));
   }
 
   register(key: string, session: StoredSession): void {
@@ -219,10 +262,7 @@ export class RedisSessionStore implements SessionStore {
   }
 
   async find(key: string): Promise<StoredSession | undefined> {
-    const fields = (await this.redis.call('HGETALL', this.tok(key))) as
-      | string[]
-      | Record<string, string>
-      | null;
+    const fields = (await this.ask('HGETALL', this.tok(key))) as string[] | Record<string, string> | null;
     const map = Array.isArray(fields) ? pairs(fields) : (fields ?? {});
     if (map.sid === undefined) return undefined;
     return { sessionId: map.sid, owner: map.owner ?? '', identity: map.identity ?? '' };
@@ -230,12 +270,12 @@ export class RedisSessionStore implements SessionStore {
 
   async isAlive(processId: string): Promise<boolean> {
     if (processId === '') return false;
-    return (await this.redis.call('EXISTS', this.proc(processId))) === 1;
+    return (await this.ask('EXISTS', this.proc(processId))) === 1;
   }
 
   async requestTakeover(processId: string, sessionId: string): Promise<void> {
-    await this.redis.call('RPUSH', `${this.proc(processId)}:takeover`, sessionId);
-    await this.redis.call('PEXPIRE', `${this.proc(processId)}:takeover`, this.leaseMs * 2);
+    await this.ask('RPUSH', `${this.proc(processId)}:takeover`, sessionId);
+    await this.ask('PEXPIRE', `${this.proc(processId)}:takeover`, this.leaseMs * 2);
   }
 
   release(key: string): void {
@@ -250,12 +290,17 @@ export class RedisSessionStore implements SessionStore {
   }
 
   async conversation(sessionId: string): Promise<ConversationRecord[]> {
-    const entries = (await this.redis.call('LRANGE', this.chat(sessionId), 0, -1)) as string[] | null;
+    const entries = (await this.ask('LRANGE', this.chat(sessionId), 0, -1)) as string[] | null;
     return (entries ?? []).map((entry) => JSON.parse(entry) as ConversationRecord);
   }
 
   forget(key: string, sessionId: string): void {
     this.fire('DEL', this.tok(key), this.chat(sessionId));
+  }
+
+  /** A command whose answer is awaited: bounded by `commandTimeoutMs`. */
+  private ask(command: string, ...args: Array<string | number>): Promise<unknown> {
+    return within(this.redis.call(command, ...args), this.commandTimeoutMs, 'RedisSessionStore', command);
   }
 
   private fire(command: string, ...args: Array<string | number>): void {

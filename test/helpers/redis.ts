@@ -10,6 +10,10 @@ export interface RedisProcess {
   port: number;
   url: string;
   stop(): Promise<void>;
+  /** SIGSTOP: Redis keeps its connections open and answers nothing (a hung host, a partition). */
+  pause(): void;
+  /** SIGCONT after `pause()`. */
+  resume(): void;
 }
 
 /** A port the kernel says is free now. */
@@ -46,7 +50,18 @@ export async function startRedis(): Promise<RedisProcess> {
       }
       rmSync(dir, { recursive: true, force: true });
     };
-    if (started) return { port, url: `redis://127.0.0.1:${port}`, stop };
+    if (started) {
+      return {
+        port,
+        url: `redis://127.0.0.1:${port}`,
+        stop: async () => {
+          child.kill('SIGCONT');
+          await stop();
+        },
+        pause: () => child.kill('SIGSTOP'),
+        resume: () => child.kill('SIGCONT'),
+      };
+    }
     await stop();
     // Another process took the port between our check and redis binding it: try another.
     if (attempt >= 3) throw new Error(`redis-server did not start (${REDIS_SERVER})`);
