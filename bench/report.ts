@@ -121,7 +121,9 @@ with the time it was due on the clock all processes share (\`performance.timeOri
 asks of a step are spread over one second. N ramps up (50, 100, 200, …) until a step misses, then bisects toward
 the miss twice. A step passes when the p99 emit → receive latency per chunk is ≤ 100 ms and nothing failed (an
 error frame, a lost socket, a missing chunk). **Capacity** is the largest N that passed; the first N that missed
-bounds it from above, and the ratios' spread is the interval both bounds allow. Clients run in the bench process;
+bounds it from above. Every contestant ramps twice, since one step's p99 can pass in one ramp and miss in the
+next: the tables report the lower capacity, the notes each round's, and the ratios' spread covers every
+interval both rounds allow. Clients run in the bench process;
 servers are forked (\`runWorkers\`, 1 or 2 worker processes on one port); "framework alone" runs AgentSessions in
 1 or 2 forked processes with an output that only notes arrival times, read through \`RunResult\`. The CPU time
 per chunk is measured apart from the ramps: 3 rounds of one step per contestant, interleaved, each on a fresh

@@ -63,6 +63,7 @@ const size = smoke
         bisections: 0,
         workers: [1],
         perChunkAt: 0,
+        rampRounds: 1,
       },
     }
   : {
