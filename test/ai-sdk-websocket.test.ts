@@ -15,6 +15,7 @@ import {
   userMessage,
 } from './helpers/ai-sdk.js';
 import { waitFor } from './helpers/await.js';
+import { TestLLM } from './helpers/scripted-llm.js';
 import { createAgent } from './helpers/session.js';
 
 const LONG_REPLY = Array.from({ length: 120 }, (_, i) => `word${i}`).join(' ');
@@ -206,6 +207,62 @@ describe.skipIf(aiSdkUnsupported)(
       const strip = (f: Frame) => ({ sequence: f.sequence, chunk: f.chunk });
       expect(replayed.slice(0, sent.length).map(strip)).toEqual(sent.map(strip));
       const text = replayed.map((f) => (f.chunk?.type === 'text-delta' ? f.chunk.delta : '')).join('');
+      expect(text).toBe(LONG_REPLY);
+      second.ws.close();
+    });
+
+    it('a resume replays what it missed in a few socket writes, not one per chunk', async () => {
+      // 80 words at once, then nothing until the test lets the rest go: the replay is all there is.
+      let release!: () => void;
+      const gate = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      const words = LONG_REPLY.split(' ').map((w, i, all) => (i < all.length - 1 ? `${w} ` : w));
+      const llm = new TestLLM(async (_message, put) => {
+        for (const word of words.slice(0, 80)) put(word);
+        await gate;
+        for (const word of words.slice(80)) put(word);
+      });
+      const server = await startChatServer({ createLLM: () => llm });
+      const first = await rawClient(server.wsUrl);
+      first.send(sendFrame('s', 'c', [userMessage('u', 'talk')]));
+      await waitFor(
+        () => first.of('s').filter((f) => f.chunk?.type === 'text-delta').length >= 80,
+        '80 words',
+      );
+      first.ws.terminate();
+      let writes = 0;
+      server.http.prependListener('upgrade', (_request, socket: Socket) => {
+        const writev = socket._writev?.bind(socket);
+        const write = socket._write.bind(socket);
+        socket._write = (...args: Parameters<Socket['_write']>) => {
+          writes++;
+          write(...args);
+        };
+        if (writev) {
+          socket._writev = (...args: Parameters<NonNullable<Socket['_writev']>>) => {
+            writes++;
+            writev(...args);
+          };
+        }
+      });
+      const second = await rawClient(server.wsUrl);
+      const before = writes;
+      second.send(resumeFrame('r', 'c'));
+      await waitFor(
+        () => second.of('r').filter((f) => f.chunk?.type === 'text-delta').length >= 80,
+        'the replay',
+      );
+      const replayed = second.of('r').length;
+      const used = writes - before;
+      console.log(`ai-sdk resume: ${replayed} frames replayed in ${used} socket writes`);
+      expect(used).toBeLessThan(replayed / 4);
+      release();
+      await waitFor(() => second.of('r').some((f) => f.type === 'end'), 'end');
+      const text = second
+        .of('r')
+        .map((f) => (f.chunk?.type === 'text-delta' ? f.chunk.delta : ''))
+        .join('');
       expect(text).toBe(LONG_REPLY);
       second.ws.close();
     });

@@ -7,6 +7,7 @@ import {
   type WebSocketChatTransportResponse,
 } from 'ai';
 import { type RawData, WebSocket, WebSocketServer } from 'ws';
+import { tickCork } from '../server/tick-cork.js';
 import type { ChatRegistry } from './chat-registry.js';
 import { CHAT_ERRORS } from './chat-registry.js';
 import { originAllowed, type ResolvedChatOptions } from './options.js';
@@ -55,7 +56,7 @@ export function attachChatWebSocket(
     if (!originAllowed(options, request.headers.origin)) return refuse(socket, 403, 'Forbidden');
     wss.handleUpgrade(request, socket, head, (ws) => {
       sockets.add(ws);
-      serveSocket(ws, request, chats);
+      serveSocket(ws, request, chats, tickCork(socket));
       ws.once('close', () => sockets.delete(ws));
     });
   };
@@ -89,7 +90,13 @@ export function attachChatWebSocket(
   };
 }
 
-function serveSocket(ws: WebSocket, request: IncomingMessage, chats: ChatRegistry): void {
+/** `holdForTick`: called before each write, so a tick's frames leave in one `writev` (`tickCork`). */
+function serveSocket(
+  ws: WebSocket,
+  request: IncomingMessage,
+  chats: ChatRegistry,
+  holdForTick: () => void,
+): void {
   /** This socket's requests being answered: requestId → stop following, and its chat id. */
   const following = new Map<string, { stop: () => void; chatId: string }>();
   ws.on('error', () => undefined);
@@ -100,13 +107,16 @@ function serveSocket(ws: WebSocket, request: IncomingMessage, chats: ChatRegistr
   });
 
   const send = (frame: WebSocketChatTransportResponse) => {
-    if (ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(frame));
+    if (ws.readyState !== WebSocket.OPEN) return;
+    holdForTick();
+    ws.send(JSON.stringify(frame));
   };
 
   const stream = (requestId: string, chatId: string, log: TurnLog) => {
     const entry: { stop: () => void; chatId: string } = { stop: () => undefined, chatId };
     following.set(requestId, entry);
     entry.stop = streamToSocket(ws, requestId, log, {
+      holdForTick,
       isWanted: () => following.get(requestId) === entry,
       onEnd: () => following.delete(requestId),
     });
@@ -168,10 +178,16 @@ export function streamToSocket(
   ws: WebSocket,
   requestId: string,
   log: TurnLog,
-  { isWanted = () => true, onEnd }: { isWanted?: () => boolean; onEnd?: () => void } = {},
+  {
+    isWanted = () => true,
+    onEnd,
+    holdForTick = () => undefined,
+  }: { isWanted?: () => boolean; onEnd?: () => void; holdForTick?: () => void } = {},
 ): () => void {
   const send = (frame: WebSocketChatTransportResponse) => {
-    if (ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(frame));
+    if (ws.readyState !== WebSocket.OPEN) return;
+    holdForTick();
+    ws.send(JSON.stringify(frame));
   };
   send({ type: 'start', requestId });
   return follow(log, {
