@@ -63,6 +63,14 @@ describe('Redis stops answering', { timeout: 30_000 }, () => {
     expect(() => new RedisSessionStore(redis, { commandTimeoutMs: '5' as never })).toThrow(
       /commandTimeoutMs/,
     );
+    // Past a Node timer's limit the timer would fire after 1 ms: every command would fail at once.
+    expect(() => new RedisFrameLog(redis, { commandTimeoutMs: 2 ** 31 })).toThrow(
+      /commandTimeoutMs.*at most/,
+    );
+    expect(() => new RedisSessionStore(redis, { leaseMs: 2 ** 31 })).toThrow(/leaseMs.*at most/);
+    // A handler that is not a function would turn the first Redis error into an unhandled rejection.
+    expect(() => new RedisFrameLog(redis, { onError: 'x' as never })).toThrow(/onError/);
+    expect(() => new RedisSessionStore(redis, { onError: 1 as never })).toThrow(/onError/);
   });
 
   it('createStreamingServer rejects with an error that names the bound, instead of waiting forever', async () => {

@@ -296,6 +296,28 @@ describe('resume: the log bound', () => {
     expect(live).toEqual([...live].sort((a, b) => a! - b!));
   });
 
+  it('a turn that ended while the client was away, from before what the log holds: its text is restated, then its result', async () => {
+    const server = await resumingServer({ frameLog: new MemoryFrameLog({ maxBytes: 2_000 }) });
+    const first = await TestClient.connect(server.url);
+    await first.turn('remember one');
+    const reply = replyFor('count 300', [])[0]!;
+    const from = first.frames.length;
+    await first.turn('count 300');
+    // As if the socket had dropped right after the turn's first delta, and the turn then ended.
+    const firstDelta = first.frames.slice(from).find((f) => f.type === 'delta')!;
+    first.socket.terminate();
+    await first.closed;
+    const second = await resumeOn(server.url, tokenOf(first), seqOf(firstDelta));
+    await second.waitFor((f) => f.type === 'result');
+    const [ready, gap, ...rest] = second.frames;
+    expect(ready).toMatchObject({ type: 'ready', resumed: true });
+    expect(gap).toMatchObject({ type: 'error', code: 'resume_gap' });
+    expect(rest.map((f) => f.type)).toEqual(['complete', 'result']);
+    expect(rest[0]).toMatchObject({ type: 'complete', text: reply });
+    // Only what the client lacked: the earlier turn, which it had whole, is not restated.
+    expect(rest.some((f) => f.type === 'complete' && f.text === 'Noted one.')).toBe(false);
+  });
+
   it('MemoryFrameLog keeps at most maxBytes per session and reports the gap', async () => {
     const log = new MemoryFrameLog({ maxBytes: 1_000 });
     for (let seq = 1; seq <= 200; seq++) {

@@ -5,41 +5,65 @@ import type { FrameSink } from './frame-sender.js';
 
 /** Results and errors kept to resend after a gap: the last few turns' outcomes. */
 const OUTCOMES_KEPT = 32;
+/**
+ * Finished turns whose text is kept to restate after a gap, the newest first. A client that drops
+ * while a turn ends and comes back from before what the log holds gets that turn's text again, not
+ * only its `result`. A turn's text can be long, so only the last few are kept.
+ */
+const TEXTS_KEPT = 2;
 
 interface OpenGeneration {
   generation: number;
   text: string;
   complete: boolean;
+  /** Seq of the newest frame of this generation: a client past it has all of it. */
+  lastSeq: number;
+}
+
+interface Outcome {
+  frame: SequencedFrame;
+  /** The generations of the turn it ends, while it is among the last `TEXTS_KEPT`. */
+  generations: OpenGeneration[] | undefined;
+  id: string | undefined;
 }
 
 /**
  * What a client that lost frames needs to carry on: the turn in progress (each generation's text
- * so far) and the outcomes of the last few turns. Fed every frame the session sends.
+ * so far), the outcomes of the last few turns, and the text of the last ones. Fed every frame the
+ * session sends.
  */
 export class TurnSnapshot {
   private turnId: string | undefined;
   private generations: OpenGeneration[] = [];
-  private readonly outcomes: SequencedFrame[] = [];
+  private readonly outcomes: Outcome[] = [];
 
   observe(frame: SequencedFrame): void {
     switch (frame.type) {
       case 'delta': {
         const open = this.generationFor(frame.generation, frame.id);
         open.text += frame.delta;
+        open.lastSeq = frame.seq;
         return;
       }
       case 'complete': {
         const open = this.generationFor(frame.generation, frame.id);
         open.text = frame.text;
         open.complete = true;
+        open.lastSeq = frame.seq;
         return;
       }
       case 'result':
       case 'error':
         if (frame.type === 'result' || frame.id !== undefined) {
-          if (frame.id === this.turnId) this.generations = [];
-          this.outcomes.push(frame);
+          let generations: OpenGeneration[] | undefined;
+          if (frame.id === this.turnId) {
+            generations = this.generations;
+            this.generations = [];
+          }
+          this.outcomes.push({ frame, generations, id: frame.id });
           if (this.outcomes.length > OUTCOMES_KEPT) this.outcomes.shift();
+          const dropText = this.outcomes.length - 1 - TEXTS_KEPT;
+          if (dropText >= 0) this.outcomes[dropText]!.generations = undefined;
         }
         return;
       default:
@@ -48,20 +72,25 @@ export class TurnSnapshot {
   }
 
   /**
-   * Frames that bring a client that has everything up to `after` (except a gap) up to date: the
-   * outcomes it missed, then the turn in progress restated (a `complete` per finished generation,
-   * one `restate` delta for the open one).
+   * Frames that bring a client that has everything up to `after` (except a gap) up to date: each
+   * outcome it missed, after a `complete` for each generation of that turn it did not have all of,
+   * then the turn in progress restated (a `complete` per finished generation, one `restate` delta for
+   * the open one), again only the generations it lacks.
    */
   catchUp(after: number): ServerFrame[] {
-    const frames: ServerFrame[] = this.outcomes.filter((frame) => frame.seq > after);
+    const frames: ServerFrame[] = [];
+    for (const outcome of this.outcomes) {
+      if (outcome.frame.seq <= after) continue;
+      for (const done of outcome.generations ?? []) {
+        if (done.lastSeq > after) frames.push(completeFrame(done, outcome.id));
+      }
+      frames.push(outcome.frame);
+    }
     for (const open of this.generations) {
+      if (open.lastSeq <= after) continue;
       const id = this.turnId;
       if (open.complete) {
-        frames.push(
-          id === undefined
-            ? { type: 'complete', text: open.text, generation: open.generation }
-            : { type: 'complete', text: open.text, generation: open.generation, id },
-        );
+        frames.push(completeFrame(open, id));
       } else {
         const delta: ServerFrame = {
           type: 'delta',
@@ -84,11 +113,17 @@ export class TurnSnapshot {
     }
     let open = this.generations.at(-1);
     if (open === undefined || open.generation !== generation) {
-      open = { generation, text: '', complete: false };
+      open = { generation, text: '', complete: false, lastSeq: 0 };
       this.generations.push(open);
     }
     return open;
   }
+}
+
+function completeFrame(done: OpenGeneration, id: string | undefined): ServerFrame {
+  return id === undefined
+    ? { type: 'complete', text: done.text, generation: done.generation }
+    : { type: 'complete', text: done.text, generation: done.generation, id };
 }
 
 /**

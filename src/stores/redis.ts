@@ -56,6 +56,30 @@ function within<T>(promise: Promise<T>, ms: number, owner: string, command: stri
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
+/** The longest delay a Node timer keeps: a longer one fires after 1 ms instead. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** An option used as a timer's delay: a positive integer a Node timer can hold. */
+const timerMs = (name: string, value: unknown, owner: string): number => {
+  const ms = positiveInteger(name, value, owner);
+  if (ms > MAX_TIMER_MS) {
+    throw new RangeError(
+      `${owner}: \`${name}\` must be at most ${MAX_TIMER_MS} (a Node timer's limit), got ${ms}`,
+    );
+  }
+  return ms;
+};
+
+const errorHandler = (value: unknown, owner: string): ((error: unknown, where: string) => void) => {
+  if (value === undefined) {
+    return (error, where) => console.error(`[livekit-streaming-text] redis ${where}:`, error);
+  }
+  if (typeof value !== 'function') {
+    throw new TypeError(`${owner}: \`onError\` must be a function, got ${typeof value}`);
+  }
+  return value as (error: unknown, where: string) => void;
+};
+
 const positiveInteger = (name: string, value: unknown, owner = 'RedisFrameLog'): number => {
   if (typeof value !== 'number') {
     throw new TypeError(`${owner}: \`${name}\` must be a number, got ${typeof value}`);
@@ -87,17 +111,17 @@ export class RedisFrameLog implements FrameLog {
     }
     this.maxFrames = positiveInteger('maxFrames', options.maxFrames ?? 4096);
     this.idleTtlMs = positiveInteger('idleTtlMs', options.idleTtlMs ?? 600_000);
-    this.commandTimeoutMs = positiveInteger(
+    this.commandTimeoutMs = timerMs(
       'commandTimeoutMs',
       options.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS,
+      'RedisFrameLog',
     );
     const prefix = options.prefix ?? 'lst:';
     if (typeof prefix !== 'string') {
       throw new TypeError(`RedisFrameLog: \`prefix\` must be a string, got ${typeof prefix}`);
     }
     this.prefix = prefix;
-    this.onError =
-      options.onError ?? ((error, where) => console.error(`[livekit-streaming-text] redis ${where}:`, error));
+    this.onError = errorHandler(options.onError, 'RedisFrameLog');
   }
 
   /** The stream key of a session. */
@@ -206,10 +230,10 @@ export class RedisSessionStore implements SessionStore {
     if (typeof redis?.call !== 'function') {
       throw new TypeError('RedisSessionStore: pass a Redis client with `call()` (an ioredis instance)');
     }
-    this.leaseMs = positiveInteger('leaseMs', options.leaseMs ?? 3_000, 'RedisSessionStore');
+    this.leaseMs = timerMs('leaseMs', options.leaseMs ?? 3_000, 'RedisSessionStore');
     this.idleTtlMs = positiveInteger('idleTtlMs', options.idleTtlMs ?? 600_000, 'RedisSessionStore');
     this.maxRecords = positiveInteger('maxRecords', options.maxRecords ?? 1000, 'RedisSessionStore');
-    this.commandTimeoutMs = positiveInteger(
+    this.commandTimeoutMs = timerMs(
       'commandTimeoutMs',
       options.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS,
       'RedisSessionStore',
@@ -219,8 +243,7 @@ export class RedisSessionStore implements SessionStore {
       throw new TypeError(`RedisSessionStore: \`prefix\` must be a string, got ${typeof prefix}`);
     }
     this.prefix = prefix;
-    this.onError =
-      options.onError ?? ((error, where) => console.error(`[livekit-streaming-text] redis ${where}:`, error));
+    this.onError = errorHandler(options.onError, 'RedisSessionStore');
   }
 
   private proc(processId: string): string {
