@@ -98,6 +98,12 @@ export class StreamingTextOutput extends TextOutputBase {
   private closed = false;
   /** Tool steps that arrived while a generation was open: delivered right after its text_complete. */
   private heldSteps: ToolStepEvent[] = [];
+  /**
+   * Tool steps that arrived between generations, for at most one macrotask: the text that asked
+   * for a call may still be on its way (a one-chunk text can reach us after the tool started).
+   */
+  private pendingSteps: ToolStepEvent[] = [];
+  private pendingRelease: ReturnType<typeof setImmediate> | undefined;
   private readonly idleWaiters = new Waiters();
   private stopWatchingSteps: (() => void) | undefined;
 
@@ -149,13 +155,20 @@ export class StreamingTextOutput extends TextOutputBase {
    * Records a tool step. The framework may start a tool while the text of the generation that
    * asked for it is still being forwarded, so a step that arrives while a generation is open is
    * held and delivered right after that generation's `text_complete`: readers see the true order,
-   * text before the call, the call, its output, the text after it. Steps are never merged,
-   * dropped or reordered by an overflow policy, and never wait for a reader.
+   * text before the call, the call, its output, the text after it. A step that arrives between
+   * generations waits one macrotask: a one-chunk text before the call can reach us after the tool
+   * started, and then the step follows that text's `text_complete` too. A generation that opens
+   * after a tool's output is the answer to it: the waiting steps go out before its text. Steps are
+   * never merged, dropped or reordered by an overflow policy, and never wait for a reader.
    */
   addToolStep(step: ToolStepEvent): void {
     if (this.closed) return;
-    if (this.inGeneration) this.heldSteps.push(step);
-    else this.dispatch(step);
+    if (this.inGeneration) {
+      this.heldSteps.push(step);
+      return;
+    }
+    this.pendingSteps.push(step);
+    this.pendingRelease ??= setImmediate(this.releasePendingSteps);
   }
 
   /** Text of the current generation. */
@@ -178,7 +191,7 @@ export class StreamingTextOutput extends TextOutputBase {
    * it (or at `close()`). A server uses it to know that every event of a finished run is buffered.
    */
   whenIdle(): Promise<void> {
-    if (!this.inGeneration || this.closed) return RESOLVED;
+    if (this.isIdle || this.closed) return RESOLVED;
     return this.idleWaiters.wait();
   }
 
@@ -199,7 +212,11 @@ export class StreamingTextOutput extends TextOutputBase {
   /** `ending.interrupted`: the generation was cut (spoken timing passes it; the framework never does). */
   flush(ending?: { interrupted?: boolean }): void {
     if (!this.closed) {
-      if (!this.inGeneration) this.generationCount++;
+      if (!this.inGeneration) {
+        // An empty generation: it asked for the waiting calls, or it answers their outputs.
+        this.settlePendingSteps();
+        this.generationCount++;
+      }
       const event: TextCompleteEvent = {
         type: 'text_complete',
         text: flatten(this.accumulated),
@@ -219,6 +236,12 @@ export class StreamingTextOutput extends TextOutputBase {
   /** Ends every reader: each delivers what it already holds, then its loop ends normally. */
   close(): void {
     if (this.closed) return;
+    // Steps that arrived before close() and were only waiting for text that did not come.
+    if (this.pendingRelease !== undefined) clearImmediate(this.pendingRelease);
+    this.pendingRelease = undefined;
+    const pending = this.pendingSteps;
+    this.pendingSteps = [];
+    for (const step of pending) this.dispatch(step);
     this.closed = true;
     this.stopWatchingSteps?.();
     this.heldSteps = [];
@@ -329,6 +352,7 @@ export class StreamingTextOutput extends TextOutputBase {
     const timed = typeof text !== 'string' && isTimedString(text);
     const delta = typeof text === 'string' ? text : timed ? text.text : String(text);
     if (!this.inGeneration) {
+      this.settlePendingSteps();
       this.inGeneration = true;
       this.generationCount++;
     }
@@ -347,6 +371,37 @@ export class StreamingTextOutput extends TextOutputBase {
     this.dispatch(event);
   }
 
+  /** No generation open and no step waiting: everything produced so far has been delivered. */
+  private get isIdle(): boolean {
+    return !this.inGeneration && this.pendingSteps.length === 0;
+  }
+
+  /**
+   * A generation opens (or an empty one ends) while steps wait. After a tool's output it is the
+   * answer: the steps go out first. Otherwise it is the text that asked for the calls: they follow
+   * its `text_complete`.
+   */
+  private settlePendingSteps(): void {
+    if (this.pendingSteps.length === 0) return;
+    const steps = this.pendingSteps;
+    this.pendingSteps = [];
+    if (this.pendingRelease !== undefined) clearImmediate(this.pendingRelease);
+    this.pendingRelease = undefined;
+    if (steps.some((step) => step.type === 'tool_output')) for (const step of steps) this.dispatch(step);
+    else this.heldSteps.push(...steps);
+  }
+
+  /** No text came within a macrotask of the waiting steps: they go out as they are. */
+  private readonly releasePendingSteps = (): void => {
+    this.pendingRelease = undefined;
+    const steps = this.pendingSteps;
+    this.pendingSteps = [];
+    if (this.closed) return;
+    if (this.inGeneration) this.heldSteps.push(...steps);
+    else for (const step of steps) this.dispatch(step);
+    this.wakeIdleWaiters();
+  };
+
   private releaseHeldSteps(): void {
     if (this.heldSteps.length === 0) return;
     const steps = this.heldSteps;
@@ -355,7 +410,7 @@ export class StreamingTextOutput extends TextOutputBase {
   }
 
   private wakeIdleWaiters(): void {
-    this.idleWaiters.wake();
+    if (this.isIdle || this.closed) this.idleWaiters.wake();
   }
 
   private dispatch(event: StreamEvent): void {

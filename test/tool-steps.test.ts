@@ -213,6 +213,74 @@ describe('StreamingTextOutput with toolSteps', () => {
     ]);
   });
 
+  it('a one-chunk text before the call keeps its place, in a real session (the framework starts the tool before that chunk arrives)', async () => {
+    const script: FakeResponse[] = [
+      {
+        input: 'weather in Paris?',
+        content: 'Ok.',
+        toolCalls: [{ name: 'getWeather', args: { city: 'Paris' } }],
+      },
+      { input: '"sunny"', content: 'It is sunny in Paris today.' },
+    ];
+    for (let round = 0; round < 3; round++) {
+      const { session, agent } = createSession(script);
+      const out = StreamingTextOutput.attach(session, { toolSteps: true });
+      const reader = out.subscribe();
+      await session.start({ agent });
+      await session.run({ userInput: 'weather in Paris?' }).wait();
+      await out.whenIdle();
+      out.close();
+      const events = await collect(reader);
+      const order = events
+        .map((e) => (e.type === 'text_delta' ? `delta ${e.generation}` : e.type))
+        .filter((kind, i, all) => kind !== all[i - 1]);
+      expect(order).toEqual([
+        'delta 1',
+        'text_complete',
+        'tool_call',
+        'tool_output',
+        'delta 2',
+        'text_complete',
+      ]);
+      expect(events.find((e) => e.type === 'text_complete')).toMatchObject({ text: 'Ok.' });
+      await session.close();
+    }
+  });
+
+  it('a step between generations: the text that comes next is its own (it follows), unless an output came (it precedes)', async () => {
+    const call = { type: 'tool_call', callId: 'c1', name: 'f', arguments: '{}' } as const;
+    const output = { type: 'tool_output', callId: 'c1', name: 'f', output: '1', isError: false } as const;
+    // The asking text arrives after the call: the call follows its text_complete.
+    const asking = new StreamingTextOutput();
+    const a = asking.subscribe();
+    asking.addToolStep(call);
+    await asking.captureText('Ok.');
+    asking.flush();
+    asking.close();
+    expect((await collect(a)).map((e) => e.type)).toEqual(['text_delta', 'text_complete', 'tool_call']);
+    // Call and output, then the answer: both steps come before the answer's text.
+    const answering = new StreamingTextOutput();
+    const b = answering.subscribe();
+    answering.addToolStep(call);
+    answering.addToolStep(output);
+    await answering.captureText('Sunny.');
+    answering.flush();
+    answering.close();
+    expect((await collect(b)).map((e) => e.type)).toEqual([
+      'tool_call',
+      'tool_output',
+      'text_delta',
+      'text_complete',
+    ]);
+    // No text at all: the call goes out within a macrotask, and whenIdle() waits for it.
+    const alone = new StreamingTextOutput();
+    const c = alone.subscribe();
+    alone.addToolStep(call);
+    await alone.whenIdle();
+    alone.close();
+    expect((await collect(c)).map((e) => e.type)).toEqual(['tool_call']);
+  });
+
   it('never merges, drops or reorders a step, under every overflow policy', async () => {
     for (const overflow of ['coalesce', 'block', 'error'] as const) {
       const out = new StreamingTextOutput({ bufferSize: 2, overflow });
