@@ -145,28 +145,30 @@ describe('the framework hook for live tool steps (src/run-steps.ts)', () => {
   });
 });
 
+/** A tool turn's events in order, deltas of one generation collapsed into `delta N`. */
+const TOOL_TURN_ORDER = ['delta 1', 'text_complete', 'tool_call', 'tool_output', 'delta 2', 'text_complete'];
+
+/** Runs 'weather in Paris?' through a real session with tool steps on; its events and their order. */
+async function weatherTurn(script?: FakeResponse[]) {
+  const { session, agent } = createSession(script);
+  const out = StreamingTextOutput.attach(session, { toolSteps: true });
+  const reader = out.subscribe();
+  await session.start({ agent });
+  await session.run({ userInput: 'weather in Paris?' }).wait();
+  await out.whenIdle();
+  out.close();
+  const events = await collect(reader);
+  await session.close();
+  const order = events
+    .map((e) => (e.type === 'text_delta' ? `delta ${e.generation}` : e.type))
+    .filter((kind, i, all) => kind !== all[i - 1]);
+  return { events, order };
+}
+
 describe('StreamingTextOutput with toolSteps', () => {
   it('gives readers the text before the call, the call, its output, then the text after it', async () => {
-    const { session, agent } = createSession();
-    const out = StreamingTextOutput.attach(session, { toolSteps: true });
-    const reader = out.subscribe();
-    await session.start({ agent });
-    await session.run({ userInput: 'weather in Paris?' }).wait();
-    await out.whenIdle();
-    out.close();
-    const events = await collect(reader);
-    const order = events
-      .map((e) => (e.type === 'text_delta' ? `delta ${e.generation}` : e.type))
-      .filter((kind, i, all) => kind !== all[i - 1]);
-    expect(order).toEqual([
-      'delta 1',
-      'text_complete',
-      'tool_call',
-      'tool_output',
-      'delta 2',
-      'text_complete',
-    ]);
-    await session.close();
+    const { order } = await weatherTurn();
+    expect(order).toEqual(TOOL_TURN_ORDER);
   });
 
   it('leaves readers text-only by default', async () => {
@@ -223,27 +225,9 @@ describe('StreamingTextOutput with toolSteps', () => {
       { input: '"sunny"', content: 'It is sunny in Paris today.' },
     ];
     for (let round = 0; round < 3; round++) {
-      const { session, agent } = createSession(script);
-      const out = StreamingTextOutput.attach(session, { toolSteps: true });
-      const reader = out.subscribe();
-      await session.start({ agent });
-      await session.run({ userInput: 'weather in Paris?' }).wait();
-      await out.whenIdle();
-      out.close();
-      const events = await collect(reader);
-      const order = events
-        .map((e) => (e.type === 'text_delta' ? `delta ${e.generation}` : e.type))
-        .filter((kind, i, all) => kind !== all[i - 1]);
-      expect(order).toEqual([
-        'delta 1',
-        'text_complete',
-        'tool_call',
-        'tool_output',
-        'delta 2',
-        'text_complete',
-      ]);
+      const { order, events } = await weatherTurn(script);
+      expect(order).toEqual(TOOL_TURN_ORDER);
       expect(events.find((e) => e.type === 'text_complete')).toMatchObject({ text: 'Ok.' });
-      await session.close();
     }
   });
 
