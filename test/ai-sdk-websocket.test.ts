@@ -17,6 +17,7 @@ import {
 import { waitFor } from './helpers/await.js';
 import { TestLLM } from './helpers/scripted-llm.js';
 import { createAgent } from './helpers/session.js';
+import { countWrites } from './helpers/socket-writes.js';
 
 const LONG_REPLY = Array.from({ length: 120 }, (_, i) => `word${i}`).join(' ');
 const LONG_WORDS = LONG_REPLY.split(' ').length;
@@ -231,30 +232,19 @@ describe.skipIf(aiSdkUnsupported)(
         '80 words',
       );
       first.ws.terminate();
-      let writes = 0;
+      let writes: { readonly count: number } | undefined;
       server.http.prependListener('upgrade', (_request, socket: Socket) => {
-        const writev = socket._writev?.bind(socket);
-        const write = socket._write.bind(socket);
-        socket._write = (...args: Parameters<Socket['_write']>) => {
-          writes++;
-          write(...args);
-        };
-        if (writev) {
-          socket._writev = (...args: Parameters<NonNullable<Socket['_writev']>>) => {
-            writes++;
-            writev(...args);
-          };
-        }
+        writes = countWrites(socket);
       });
       const second = await rawClient(server.wsUrl);
-      const before = writes;
+      const before = writes!.count;
       second.send(resumeFrame('r', 'c'));
       await waitFor(
         () => second.of('r').filter((f) => f.chunk?.type === 'text-delta').length >= 80,
         'the replay',
       );
       const replayed = second.of('r').length;
-      const used = writes - before;
+      const used = writes!.count - before;
       console.log(`ai-sdk resume: ${replayed} frames replayed in ${used} socket writes`);
       expect(used).toBeLessThan(replayed / 4);
       release();

@@ -1,29 +1,8 @@
 import type { Duplex } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { startServer } from './helpers/server.js';
+import { countWrites } from './helpers/socket-writes.js';
 import { TestClient, textOfTurn } from './helpers/ws-client.js';
-
-/** Counts the writes that reach a TCP socket (one per `write`/`writev` the kernel sees). */
-function countWrites(socket: Duplex): { readonly count: number } {
-  const counter = { count: 0 };
-  const target = socket as Duplex & {
-    _write: (...args: unknown[]) => void;
-    _writev?: (...args: unknown[]) => void;
-  };
-  const write = target._write.bind(target);
-  target._write = (...args) => {
-    counter.count++;
-    write(...args);
-  };
-  if (target._writev) {
-    const writev = target._writev.bind(target);
-    target._writev = (...args) => {
-      counter.count++;
-      writev(...args);
-    };
-  }
-  return counter;
-}
 
 describe('frames of one tick leave in one write', () => {
   it('a reply the model sends all at once costs a few writes, not one per frame, and arrives whole', async () => {

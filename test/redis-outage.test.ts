@@ -2,27 +2,11 @@ import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createStreamingServer } from '../src/server/index.js';
 import { RedisFrameLog, RedisSessionStore } from '../src/stores/redis.js';
+import { settledWithin } from './helpers/await.js';
 import { ConversationLLM, conversationAgent } from './helpers/conversation-llm.js';
 import { type RedisProcess, startRedis } from './helpers/redis.js';
 import { startServer } from './helpers/server.js';
 import { TestClient, textOfTurn } from './helpers/ws-client.js';
-
-/** What `promise` settled to, or 'still waiting' after `ms`: a hang fails the test with a message, not a timeout. */
-async function outcomeWithin(promise: Promise<unknown>, ms: number): Promise<string> {
-  let timer: NodeJS.Timeout | undefined;
-  const waiting = new Promise<string>((resolve) => {
-    timer = setTimeout(() => resolve('still waiting'), ms);
-  });
-  const settled = promise.then(
-    () => 'resolved',
-    (error: unknown) => `rejected: ${String(error)}`,
-  );
-  try {
-    return await Promise.race([settled, waiting]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 // A Redis that stops answering with its connections open: a hung host or a partition. Nothing
 // fails a command then (ioredis waits for the answer), so only our own bound ends the wait.
@@ -86,9 +70,9 @@ describe('Redis stops answering', { timeout: 30_000 }, () => {
       frameLog,
       sessionStore,
     });
-    expect(await outcomeWithin(started, 10_000)).toMatch(
-      /^rejected: .*did not answer SET within 400 ms \(`commandTimeoutMs`\)/,
-    );
+    // Settled (not a hang that only the test's timeout would end), and rejected with a message that names the bound.
+    expect(await settledWithin(started, 10_000)).toBe('settled');
+    await expect(started).rejects.toThrow(/did not answer SET within 400 ms \(`commandTimeoutMs`\)/);
   });
 
   it('turns go on; a resume that needs Redis gets session_expired and a fresh session; close() ends', async () => {
@@ -120,11 +104,11 @@ describe('Redis stops answering', { timeout: 30_000 }, () => {
     expect(textOfTurn(during)).toBe('You asked me to remember apple.');
 
     // Process B does not hold the token: resuming it needs Redis, which is not answering.
-    const resumer = new TestClient(`${serverB.url}?resume=1`);
-    await resumer.opened;
-    resumer.send({ type: 'resume', token, seq: 0 });
-    await resumer.waitFor((f) => f.type === 'error' && f.code === 'session_expired');
-    await resumer.waitFor((f) => f.type === 'ready');
+    const resumer = await TestClient.resume(serverB.url, token, 0);
+    expect(resumer.frames.map((f) => (f.type === 'error' ? f.code : f.type))).toEqual([
+      'session_expired',
+      'ready',
+    ]);
     // A fresh session: it knows nothing of the conversation it could not fetch.
     const fresh = await resumer.turn('recall');
     expect(fresh.at(-1)?.type).toBe('result');
@@ -135,7 +119,9 @@ describe('Redis stops answering', { timeout: 30_000 }, () => {
 
     // Redis is still not answering: each close waits one bound for the lease's DEL, not for Redis.
     const closedAt = Date.now();
-    expect(await outcomeWithin(Promise.all([serverA.close(), serverB.close()]), 10_000)).toBe('resolved');
+    const closing = Promise.all([serverA.close(), serverB.close()]);
+    expect(await settledWithin(closing, 10_000)).toBe('settled');
+    await closing;
     console.log(`redis outage: both servers closed ${Date.now() - closedAt} ms after close()`);
     expect(await first.closed).toBe(1001);
   });

@@ -37,14 +37,6 @@ async function serverProcess(prefix: string): Promise<{ url: string; child: Chil
 const seqOf = (f: ServerFrame) => (f as SequencedFrame).seq;
 const deltaText = (frames: ServerFrame[]) => frames.map((f) => (f.type === 'delta' ? f.delta : '')).join('');
 
-async function resumeOn(url: string, token: string, seq: number): Promise<TestClient> {
-  const client = new TestClient(`${url}?resume=1`);
-  await client.opened;
-  client.send({ type: 'resume', token, seq });
-  await client.waitFor((f) => f.type === 'ready');
-  return client;
-}
-
 describe('two server processes and one Redis', () => {
   it('the holder is killed mid-turn: the other process replays what it published, then turn_lost, and the agent remembers', async () => {
     const [a, b] = await Promise.all([serverProcess('kill:'), serverProcess('kill:')]);
@@ -59,7 +51,7 @@ describe('two server processes and one Redis', () => {
     // The client has part of what A published: it asks for the rest.
     const got = first.frames.filter((f) => seqOf(f) !== undefined);
     const seen = seqOf(got[got.findIndex((f) => f.type === 'delta' && f.delta === 'w20 ')]!);
-    const second = await resumeOn(b.url, token, seen);
+    const second = await TestClient.resume(b.url, token, seen);
     expect(second.frames[0]).toMatchObject({ type: 'ready', resumed: true, token });
     const lostAt = await second.waitFor((f) => f.type === 'error' && f.code === 'turn_lost');
     expect(second.frames[lostAt]).toMatchObject({ id: 'long' });
@@ -88,13 +80,13 @@ describe('two server processes and one Redis', () => {
     const last = seqOf(first.frames.at(-1)!);
     first.socket.terminate();
     await first.closed;
-    const second = await resumeOn(b.url, token, last);
+    const second = await TestClient.resume(b.url, token, last);
     expect(second.frames[0]).toMatchObject({ type: 'ready', resumed: true });
     expect(deltaText(await second.turn('recall'))).toBe('You asked me to remember pear.');
     // A gave it up: resuming there now finds B's session, by the same takeover.
     second.socket.terminate();
     await second.closed;
-    const third = await resumeOn(a.url, token, seqOf(second.frames.at(-1)!));
+    const third = await TestClient.resume(a.url, token, seqOf(second.frames.at(-1)!));
     expect(third.frames[0]).toMatchObject({ type: 'ready', resumed: true });
     expect(deltaText(await third.turn('recall'))).toBe('You asked me to remember pear.');
   }, 60_000);

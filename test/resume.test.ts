@@ -23,15 +23,6 @@ function resumingServer(options: Options = {}) {
 
 const seqOf = (frame: ServerFrame) => (frame as SequencedFrame).seq;
 
-/** Opens a resuming connection, sends the resume frame, and waits for its ready. */
-async function resumeOn(url: string, token: string, seq: number): Promise<TestClient> {
-  const client = new TestClient(`${url}?resume=1`);
-  await client.opened;
-  client.send({ type: 'resume', token, seq });
-  await client.waitFor((f) => f.type === 'ready');
-  return client;
-}
-
 function tokenOf(client: TestClient): string {
   const ready = client.frames.find((f) => f.type === 'ready');
   if (ready?.type !== 'ready' || ready.token === undefined) throw new Error('no token in ready');
@@ -81,7 +72,7 @@ describe('resume: a dropped socket loses nothing', () => {
     await first.closed;
     const got = numbered(first);
     const last = seqOf(got.at(-1)!);
-    const second = await resumeOn(server.url, token, last);
+    const second = await TestClient.resume(server.url, token, last);
     const ready = second.frames[0]!;
     expect(ready).toMatchObject({ type: 'ready', token, resumed: true });
     await second.waitFor((f) => f.type === 'result');
@@ -99,7 +90,7 @@ describe('resume: a dropped socket loses nothing', () => {
     const last = seqOf(first.frames.at(-1)!);
     first.socket.terminate();
     await first.closed;
-    const second = await resumeOn(server.url, tokenOf(first), last);
+    const second = await TestClient.resume(server.url, tokenOf(first), last);
     const frames = await second.turn('recall');
     expect(deltaText(frames)).toBe('You asked me to remember apple pear.');
     expect(server.activeSessions).toBe(1);
@@ -114,7 +105,7 @@ describe('resume: a dropped socket loses nothing', () => {
     await first.closed;
     // Wait until the turn has ended on the server, with nobody attached.
     await new Promise((resolve) => setTimeout(resolve, 300));
-    const second = await resumeOn(server.url, tokenOf(first), seqOf(numbered(first).at(-1)!));
+    const second = await TestClient.resume(server.url, tokenOf(first), seqOf(numbered(first).at(-1)!));
     await second.waitFor((f) => f.type === 'result');
     const all = [...numbered(first), ...numbered(second)];
     expect(all.map(seqOf)).toEqual(all.map((_, i) => i + 1));
@@ -132,7 +123,7 @@ describe('resume: a dropped socket loses nothing', () => {
     await first.waitFor((f) => f.type === 'delta');
     first.socket.terminate();
     await first.closed;
-    const second = await resumeOn(server.url, tokenOf(first), seqOf(numbered(first).at(-1)!));
+    const second = await TestClient.resume(server.url, tokenOf(first), seqOf(numbered(first).at(-1)!));
     const end = await second.waitFor((f) => f.type === 'result');
     expect(second.frames[end]).toMatchObject({ type: 'result', id: 'long', interrupted: true });
     const text = deltaText([...numbered(first), ...numbered(second)]);
@@ -160,7 +151,7 @@ describe('resume: a dropped socket loses nothing', () => {
     const server = await resumingServer();
     const first = await TestClient.connect(server.url);
     await first.turn('remember fig');
-    const second = await resumeOn(server.url, tokenOf(first), seqOf(first.frames.at(-1)!));
+    const second = await TestClient.resume(server.url, tokenOf(first), seqOf(first.frames.at(-1)!));
     expect(await first.closed).toBe(1000);
     expect(deltaText(await second.turn('recall'))).toBe('You asked me to remember fig.');
   });
@@ -188,7 +179,7 @@ describe('resume: what does not resume', () => {
     expect(server.detachedSessions).toBe(1);
     await waitFor(() => server.activeSessions === 0, 'the window to pass');
     expect(server.detachedSessions).toBe(0);
-    const late = await resumeOn(server.url, tokenOf(first), seqOf(first.frames.at(-1)!));
+    const late = await TestClient.resume(server.url, tokenOf(first), seqOf(first.frames.at(-1)!));
     expect(late.frames[0]).toMatchObject({ type: 'error', code: 'session_expired' });
     expect(deltaText(await late.turn('recall'))).toBe('You asked me to remember .');
   });
@@ -246,7 +237,7 @@ describe('resume: what does not resume', () => {
     expect(seqOf(client.frames[refused]!)).toBeUndefined();
     // The session's log has no trace of it: a later resume from 0 replays the turn, and no error.
     client.socket.terminate();
-    const back = await resumeOn(server.url, token, 0);
+    const back = await TestClient.resume(server.url, token, 0);
     await back.waitFor((f) => f.type === 'result');
     expect(back.frames.some((f) => f.type === 'error')).toBe(false);
   });
@@ -278,7 +269,7 @@ describe('resume: the log bound', () => {
     await first.closed;
     // Far behind: let the log drop what the client has not seen.
     await new Promise((resolve) => setTimeout(resolve, 100));
-    const second = await resumeOn(server.url, tokenOf(first), seqOf(numbered(first).at(-1)!));
+    const second = await TestClient.resume(server.url, tokenOf(first), seqOf(numbered(first).at(-1)!));
     await second.waitFor((f) => f.type === 'result' && f.id === 'c');
     const [ready, gap, restate] = second.frames;
     expect(ready).toMatchObject({ type: 'ready', resumed: true });
@@ -307,7 +298,7 @@ describe('resume: the log bound', () => {
     const firstDelta = first.frames.slice(from).find((f) => f.type === 'delta')!;
     first.socket.terminate();
     await first.closed;
-    const second = await resumeOn(server.url, tokenOf(first), seqOf(firstDelta));
+    const second = await TestClient.resume(server.url, tokenOf(first), seqOf(firstDelta));
     await second.waitFor((f) => f.type === 'result');
     const [ready, gap, ...rest] = second.frames;
     expect(ready).toMatchObject({ type: 'ready', resumed: true });

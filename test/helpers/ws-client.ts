@@ -39,6 +39,15 @@ export class TestClient {
     return client;
   }
 
+  /** Opens `url` with `?resume=1`, sends the resume frame, and waits for its `ready`. */
+  static async resume(url: string, token: string, seq: number): Promise<TestClient> {
+    const client = new TestClient(`${url}?resume=1`);
+    await client.opened;
+    client.send({ type: 'resume', token, seq });
+    await client.waitFor((f) => f.type === 'ready');
+    return client;
+  }
+
   send(value: unknown): void {
     this.socket.send(typeof value === 'string' ? value : JSON.stringify(value));
   }
