@@ -38,22 +38,40 @@ export interface RedisFrameLogOptions {
 const DEFAULT_COMMAND_TIMEOUT_MS = 5_000;
 
 /**
- * `promise`, or a rejection naming the command once `ms` have passed. A Redis that stopped answering
- * with its connection still open (a paused process, a partition) never fails a command by itself,
- * and ioredis queues commands while it reconnects: without this a resume, or `close()`, would wait
- * for it forever. The late answer, if any, is ignored (`race` has already subscribed to it).
+ * The commands one store sends to Redis. An awaited one (`ask`) fails once `timeoutMs` have passed
+ * with no answer: a Redis that stopped answering with its connection still open (a paused process,
+ * a partition) never fails a command by itself, and ioredis queues commands while it reconnects, so
+ * without the bound a resume, or `close()`, would wait forever. A late answer is ignored (`race` has
+ * already subscribed to it). The rest (`fire`) are fire-and-forget: a failure goes to `onError`.
  */
-function within<T>(promise: Promise<T>, ms: number, owner: string, command: string): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () =>
-        reject(new Error(`${owner}: Redis did not answer ${command} within ${ms} ms (\`commandTimeoutMs\`)`)),
-      ms,
-    );
-    timer.unref?.();
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+class RedisCommands {
+  constructor(
+    private readonly redis: RedisCaller,
+    private readonly owner: string,
+    private readonly timeoutMs: number,
+    private readonly onError: (error: unknown, where: string) => void,
+  ) {}
+
+  ask(command: string, ...args: Array<string | number>): Promise<unknown> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () =>
+          reject(
+            new Error(
+              `${this.owner}: Redis did not answer ${command} within ${this.timeoutMs} ms (\`commandTimeoutMs\`)`,
+            ),
+          ),
+        this.timeoutMs,
+      );
+      timer.unref?.();
+    });
+    return Promise.race([this.redis.call(command, ...args), timeout]).finally(() => clearTimeout(timer));
+  }
+
+  fire(command: string, ...args: Array<string | number>): void {
+    this.redis.call(command, ...args).catch((error) => this.onError(error, command));
+  }
 }
 
 /** The longest delay a Node timer keeps: a longer one fires after 1 ms instead. */
@@ -100,12 +118,9 @@ export class RedisFrameLog implements FrameLog {
   readonly prefix: string;
   readonly idleTtlMs: number;
   readonly commandTimeoutMs: number;
-  private readonly onError: (error: unknown, where: string) => void;
+  private readonly commands: RedisCommands;
 
-  constructor(
-    private readonly redis: RedisCaller,
-    options: RedisFrameLogOptions = {},
-  ) {
+  constructor(redis: RedisCaller, options: RedisFrameLogOptions = {}) {
     if (typeof redis?.call !== 'function') {
       throw new TypeError('RedisFrameLog: pass a Redis client with `call()` (an ioredis instance)');
     }
@@ -121,7 +136,12 @@ export class RedisFrameLog implements FrameLog {
       throw new TypeError(`RedisFrameLog: \`prefix\` must be a string, got ${typeof prefix}`);
     }
     this.prefix = prefix;
-    this.onError = errorHandler(options.onError, 'RedisFrameLog');
+    this.commands = new RedisCommands(
+      redis,
+      'RedisFrameLog',
+      this.commandTimeoutMs,
+      errorHandler(options.onError, 'RedisFrameLog'),
+    );
   }
 
   /** The stream key of a session. */
@@ -133,19 +153,15 @@ export class RedisFrameLog implements FrameLog {
     const key = this.key(sessionId);
     const json = JSON.stringify(loggedForm(frame));
     // One connection keeps commands in order: a later read sees this append.
-    this.redis
-      .call('XADD', key, 'MAXLEN', '=', this.maxFrames, `${frame.seq}-0`, 'f', json)
-      .catch((error) => this.onError(error, 'XADD'));
-    this.redis.call('PEXPIRE', key, this.idleTtlMs).catch((error) => this.onError(error, 'PEXPIRE'));
+    this.commands.fire('XADD', key, 'MAXLEN', '=', this.maxFrames, `${frame.seq}-0`, 'f', json);
+    this.commands.fire('PEXPIRE', key, this.idleTtlMs);
   }
 
   async read(sessionId: string, after: number): Promise<FrameLogRead> {
     const key = this.key(sessionId);
-    const ask = (command: string, ...args: Array<string | number>) =>
-      within(this.redis.call(command, ...args), this.commandTimeoutMs, 'RedisFrameLog', command);
     const [reply, oldest] = await Promise.all([
-      ask('XREAD', 'STREAMS', key, `${after}-0`),
-      ask('XRANGE', key, '-', '+', 'COUNT', 1),
+      this.commands.ask('XREAD', 'STREAMS', key, `${after}-0`),
+      this.commands.ask('XRANGE', key, '-', '+', 'COUNT', 1),
     ]);
     const frames = entriesOf(reply).map(
       ([, fields]) => JSON.parse(fieldValue(fields, 'f')) as SequencedFrame,
@@ -158,13 +174,11 @@ export class RedisFrameLog implements FrameLog {
   }
 
   expire(sessionId: string, ms: number): void {
-    this.redis
-      .call('PEXPIRE', this.key(sessionId), Math.max(1, Math.ceil(ms)))
-      .catch((error) => this.onError(error, 'PEXPIRE'));
+    this.commands.fire('PEXPIRE', this.key(sessionId), Math.max(1, Math.ceil(ms)));
   }
 
   delete(sessionId: string): void {
-    this.redis.call('DEL', this.key(sessionId)).catch((error) => this.onError(error, 'DEL'));
+    this.commands.fire('DEL', this.key(sessionId));
   }
 }
 
@@ -221,12 +235,10 @@ export class RedisSessionStore implements SessionStore {
   readonly maxRecords: number;
   readonly commandTimeoutMs: number;
   private readonly onError: (error: unknown, where: string) => void;
+  private readonly commands: RedisCommands;
   private timer: ReturnType<typeof setInterval> | undefined;
 
-  constructor(
-    private readonly redis: RedisCaller,
-    options: RedisSessionStoreOptions = {},
-  ) {
+  constructor(redis: RedisCaller, options: RedisSessionStoreOptions = {}) {
     if (typeof redis?.call !== 'function') {
       throw new TypeError('RedisSessionStore: pass a Redis client with `call()` (an ioredis instance)');
     }
@@ -244,6 +256,7 @@ export class RedisSessionStore implements SessionStore {
     }
     this.prefix = prefix;
     this.onError = errorHandler(options.onError, 'RedisSessionStore');
+    this.commands = new RedisCommands(redis, 'RedisSessionStore', this.commandTimeoutMs, this.onError);
   }
 
   private proc(processId: string): string {
@@ -258,10 +271,13 @@ export class RedisSessionStore implements SessionStore {
 
   async start(onTakeover: (sessionId: string) => void): Promise<void> {
     const renew = async () => {
-      await this.ask('SET', this.proc(this.processId), '1', 'PX', this.leaseMs);
-      const asked = (await this.ask('EVAL', TAKE_REQUESTS, 1, `${this.proc(this.processId)}:takeover`)) as
-        | string[]
-        | null;
+      await this.commands.ask('SET', this.proc(this.processId), '1', 'PX', this.leaseMs);
+      const asked = (await this.commands.ask(
+        'EVAL',
+        TAKE_REQUESTS,
+        1,
+        `${this.proc(this.processId)}:takeover`,
+      )) as string[] | null;
       for (const sessionId of asked ?? []) onTakeover(sessionId);
     };
     await renew();
@@ -275,17 +291,29 @@ export class RedisSessionStore implements SessionStore {
   async stop(): Promise<void> {
     clearInterval(this.timer);
     this.timer = undefined;
-    await this.ask('DEL', this.proc(this.processId)).catch((error) => this.onError(error, 'DEL'));
+    await this.commands.ask('DEL', this.proc(this.processId)).catch((error) => this.onError(error, 'DEL'));
   }
 
   register(key: string, session: StoredSession): void {
     const tok = this.tok(key);
-    this.fire('HSET', tok, 'sid', session.sessionId, 'owner', session.owner, 'identity', session.identity);
-    this.fire('PEXPIRE', tok, this.idleTtlMs);
+    this.commands.fire(
+      'HSET',
+      tok,
+      'sid',
+      session.sessionId,
+      'owner',
+      session.owner,
+      'identity',
+      session.identity,
+    );
+    this.commands.fire('PEXPIRE', tok, this.idleTtlMs);
   }
 
   async find(key: string): Promise<StoredSession | undefined> {
-    const fields = (await this.ask('HGETALL', this.tok(key))) as string[] | Record<string, string> | null;
+    const fields = (await this.commands.ask('HGETALL', this.tok(key))) as
+      | string[]
+      | Record<string, string>
+      | null;
     const map = Array.isArray(fields) ? pairs(fields) : (fields ?? {});
     if (map.sid === undefined) return undefined;
     return { sessionId: map.sid, owner: map.owner ?? '', identity: map.identity ?? '' };
@@ -293,41 +321,32 @@ export class RedisSessionStore implements SessionStore {
 
   async isAlive(processId: string): Promise<boolean> {
     if (processId === '') return false;
-    return (await this.ask('EXISTS', this.proc(processId))) === 1;
+    return (await this.commands.ask('EXISTS', this.proc(processId))) === 1;
   }
 
   async requestTakeover(processId: string, sessionId: string): Promise<void> {
-    await this.ask('RPUSH', `${this.proc(processId)}:takeover`, sessionId);
-    await this.ask('PEXPIRE', `${this.proc(processId)}:takeover`, this.leaseMs * 2);
+    await this.commands.ask('RPUSH', `${this.proc(processId)}:takeover`, sessionId);
+    await this.commands.ask('PEXPIRE', `${this.proc(processId)}:takeover`, this.leaseMs * 2);
   }
 
   release(key: string): void {
-    this.fire('HSET', this.tok(key), 'owner', '');
+    this.commands.fire('HSET', this.tok(key), 'owner', '');
   }
 
   record(sessionId: string, entry: ConversationRecord): void {
     const chat = this.chat(sessionId);
-    this.fire('RPUSH', chat, JSON.stringify(entry));
-    this.fire('LTRIM', chat, -this.maxRecords, -1);
-    this.fire('PEXPIRE', chat, this.idleTtlMs);
+    this.commands.fire('RPUSH', chat, JSON.stringify(entry));
+    this.commands.fire('LTRIM', chat, -this.maxRecords, -1);
+    this.commands.fire('PEXPIRE', chat, this.idleTtlMs);
   }
 
   async conversation(sessionId: string): Promise<ConversationRecord[]> {
-    const entries = (await this.ask('LRANGE', this.chat(sessionId), 0, -1)) as string[] | null;
+    const entries = (await this.commands.ask('LRANGE', this.chat(sessionId), 0, -1)) as string[] | null;
     return (entries ?? []).map((entry) => JSON.parse(entry) as ConversationRecord);
   }
 
   forget(key: string, sessionId: string): void {
-    this.fire('DEL', this.tok(key), this.chat(sessionId));
-  }
-
-  /** A command whose answer is awaited: bounded by `commandTimeoutMs`. */
-  private ask(command: string, ...args: Array<string | number>): Promise<unknown> {
-    return within(this.redis.call(command, ...args), this.commandTimeoutMs, 'RedisSessionStore', command);
-  }
-
-  private fire(command: string, ...args: Array<string | number>): void {
-    this.redis.call(command, ...args).catch((error) => this.onError(error, command));
+    this.commands.fire('DEL', this.tok(key), this.chat(sessionId));
   }
 }
 
