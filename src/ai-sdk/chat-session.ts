@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { voice } from '@livekit/agents';
+import type { voice } from '@livekit/agents';
 import type { UIMessage } from 'ai';
 import { appendRestoredItems } from '../server/chat-context.js';
+import { attachServerReader, createTextSession } from '../server/text-session.js';
 import type { StreamReader } from '../stream-reader.js';
-import { StreamingTextOutput } from '../streaming-text-output.js';
+import type { StreamingTextOutput } from '../streaming-text-output.js';
 import type { ChatSessionContext, ResolvedChatOptions } from './options.js';
 import { chatItemsFrom } from './restore-context.js';
 import { type PlayingTurn, playTurn } from './turn-frames.js';
@@ -56,15 +57,9 @@ export class ChatSession {
     const items = chatItemsFrom(history);
     await appendRestoredItems(agent, items);
     if (this.closing) throw new Error('chat closed');
-    const session = new voice.AgentSession({ userAwayTimeout: null, ...extra, ...(llm ? { llm } : {}) });
+    const session = createTextSession(llm, extra);
     this.session = session;
-    // Tool steps through the same reader as the text, so the message keeps their true order.
-    this.output = StreamingTextOutput.attach(session, {
-      bufferSize: this.options.bufferSize,
-      backlogSize: 0,
-      toolSteps: true,
-    });
-    this.reader = this.output.subscribe();
+    ({ output: this.output, reader: this.reader } = attachServerReader(session, this.options.bufferSize));
     await session.start({ agent });
   }
 

@@ -1,15 +1,16 @@
 import { randomUUID } from 'node:crypto';
-import { llm, voice } from '@livekit/agents';
+import { llm, type voice } from '@livekit/agents';
 import { clientWantsAccumulated } from '../negotiation.js';
 import type { ErrorCode } from '../protocol.js';
 import type { StreamReader } from '../stream-reader.js';
-import { StreamingTextOutput } from '../streaming-text-output.js';
+import type { StreamingTextOutput } from '../streaming-text-output.js';
 import { appendRestoredItems } from './chat-context.js';
 import { EventFramer } from './event-frames.js';
 import type { FrameLog } from './frame-log.js';
 import type { ConnectionContext, ResolvedOptions } from './options.js';
 import { SessionChannel } from './session-channel.js';
 import type { ConversationRecord } from './session-store.js';
+import { attachServerReader, createTextSession } from './text-session.js';
 import { Turn } from './turn.js';
 
 /** Message ids a resumable session remembers, to answer each once. */
@@ -111,19 +112,10 @@ export class LiveSession {
       if (this.closing) return false;
       if (this.restored !== undefined) await restoreConversation(agent, this.restored.conversation);
       if (this.closing) return false;
-      // No "user away" timer by default: a text client is not a microphone, and the framework's
-      // timer outlives session.close() by up to 15 s. `sessionOptions` can turn it back on.
-      const session = new voice.AgentSession({ userAwayTimeout: null, ...extra, ...(llm ? { llm } : {}) });
+      const session = createTextSession(llm, extra);
       this.session = session;
       this.hooks.sessionOpened();
-      // The server reads with subscribe() only: no backlog for stream() readers. Tool steps go
-      // through the same reader as the text, so their frames keep their true order.
-      this.output = StreamingTextOutput.attach(session, {
-        bufferSize: this.options.bufferSize,
-        backlogSize: 0,
-        toolSteps: true,
-      });
-      this.reader = this.output.subscribe();
+      ({ output: this.output, reader: this.reader } = attachServerReader(session, this.options.bufferSize));
       await session.start({ agent });
     } catch (error) {
       this.options.onError(error, 'session start');
