@@ -1,28 +1,20 @@
-import { mkdirSync } from 'node:fs';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DemoLLM } from '../../src/demo/index.js';
-import { type RunningDemo, startDemo } from '../../src/demo/start.js';
-import { launchChromium } from '../helpers/browser.js';
+import type { RunningDemo } from '../../src/demo/start.js';
+import { type DemoInChromium, openDemoInChromium, TEST_OUTPUT } from '../helpers/browser.js';
 
-const OUTPUT = new URL('../../test-output/', import.meta.url).pathname;
-
-let browser: Browser;
 let demo: RunningDemo;
 let page: Page;
 
+let opened: DemoInChromium | undefined;
+
 beforeAll(async () => {
-  mkdirSync(OUTPUT, { recursive: true });
-  demo = await startDemo({ port: 0, host: '127.0.0.1', createLLM: () => new DemoLLM({ tokenDelayMs: 25 }) });
-  browser = await launchChromium();
-  page = await browser.newPage({ viewport: { width: 900, height: 800 } });
-  await page.goto(demo.pageUrl);
-  await page.getByTestId('status').filter({ hasText: 'open' }).waitFor();
+  opened = await openDemoInChromium(800);
+  ({ demo, page } = opened);
 });
 
 afterAll(async () => {
-  await browser?.close();
-  await demo?.close();
+  await opened?.close();
 });
 
 /** Records the latest reply's text length on every animation frame until the turn ends. */
@@ -59,7 +51,7 @@ describe('the demo chat page in Chromium', () => {
     const sampling = sampleReplyPerFrame();
     await send('hello there');
     await expect.poll(async () => (await lastReply().innerText()).length).toBeGreaterThan(60);
-    await page.screenshot({ path: `${OUTPUT}demo-streaming.png` });
+    await page.screenshot({ path: `${TEST_OUTPUT}demo-streaming.png` });
     const { lengths, sawCursor } = await sampling;
     const distinct = new Set(lengths.filter((n) => n > 0));
     expect(distinct.size).toBeGreaterThan(10);
@@ -84,7 +76,7 @@ describe('the demo chat page in Chromium', () => {
       [...el.children].map((c) => c.getAttribute('data-testid')),
     );
     expect(order).toEqual(['text-part', 'tool-step', 'text-part']);
-    await page.screenshot({ path: `${OUTPUT}demo.png` });
+    await page.screenshot({ path: `${TEST_OUTPUT}demo.png` });
   });
 
   it('stops a reply with the Stop button', async () => {

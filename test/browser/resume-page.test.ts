@@ -1,32 +1,23 @@
-import { mkdirSync } from 'node:fs';
 import type { Duplex } from 'node:stream';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DemoLLM } from '../../src/demo/index.js';
-import { type RunningDemo, startDemo } from '../../src/demo/start.js';
-import { launchChromium } from '../helpers/browser.js';
+import { type DemoInChromium, openDemoInChromium, TEST_OUTPUT } from '../helpers/browser.js';
 
-const OUTPUT = new URL('../../test-output/', import.meta.url).pathname;
-
-let browser: Browser;
-let demo: RunningDemo;
 let page: Page;
 /** The server side of every WebSocket the page opened, newest last: the test cuts them. */
 const sockets: Duplex[] = [];
 
+let opened: DemoInChromium | undefined;
+
 beforeAll(async () => {
-  mkdirSync(OUTPUT, { recursive: true });
-  demo = await startDemo({ port: 0, host: '127.0.0.1', createLLM: () => new DemoLLM({ tokenDelayMs: 25 }) });
-  demo.server.httpServer.on('upgrade', (_request, socket: Duplex) => sockets.push(socket));
-  browser = await launchChromium();
-  page = await browser.newPage({ viewport: { width: 900, height: 800 } });
-  await page.goto(demo.pageUrl);
-  await page.getByTestId('status').filter({ hasText: 'open' }).waitFor();
+  opened = await openDemoInChromium(800, (running) =>
+    running.server.httpServer.on('upgrade', (_request, socket: Duplex) => sockets.push(socket)),
+  );
+  ({ page } = opened);
 });
 
 afterAll(async () => {
-  await browser?.close();
-  await demo?.close();
+  await opened?.close();
 });
 
 async function send(text: string) {
@@ -46,7 +37,7 @@ describe('the demo page survives a cut connection', () => {
     await page.getByTestId('status').filter({ hasText: 'resumed' }).waitFor({ timeout: 20_000 });
     expect(sockets.length).toBeGreaterThan(before);
     await expect.poll(() => reply(0).getAttribute('data-status'), { timeout: 30_000 }).toBe('complete');
-    await page.screenshot({ path: `${OUTPUT}demo-resumed.png` });
+    await page.screenshot({ path: `${TEST_OUTPUT}demo-resumed.png` });
     expect(await page.getByTestId('reply').count()).toBe(1);
     const cut = await reply(0).innerText();
 

@@ -1,29 +1,21 @@
-import { copyFileSync, mkdirSync } from 'node:fs';
-import type { Browser, Page } from 'playwright-core';
+import { copyFileSync } from 'node:fs';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DemoLLM } from '../../src/demo/index.js';
-import { type RunningDemo, startDemo } from '../../src/demo/start.js';
-import { launchChromium } from '../helpers/browser.js';
+import { type DemoInChromium, openDemoInChromium, TEST_OUTPUT } from '../helpers/browser.js';
 
-const OUTPUT = new URL('../../test-output/', import.meta.url).pathname;
 const DOCS = new URL('../../docs/', import.meta.url).pathname;
 
-let browser: Browser;
-let demo: RunningDemo;
 let page: Page;
 
+let opened: DemoInChromium | undefined;
+
 beforeAll(async () => {
-  mkdirSync(OUTPUT, { recursive: true });
-  demo = await startDemo({ port: 0, host: '127.0.0.1', createLLM: () => new DemoLLM({ tokenDelayMs: 25 }) });
-  browser = await launchChromium();
-  page = await browser.newPage({ viewport: { width: 900, height: 700 } });
-  await page.goto(demo.pageUrl);
-  await page.getByTestId('status').filter({ hasText: 'open' }).waitFor();
+  opened = await openDemoInChromium(700);
+  ({ page } = opened);
 });
 
 afterAll(async () => {
-  await browser?.close();
-  await demo?.close();
+  await opened?.close();
 });
 
 /** The page as a MutationObserver saw it after each DOM change of the latest reply. */
@@ -107,8 +99,8 @@ async function untilToolRunsOrTurnEnds() {
 
 /** Screenshots go to test-output/; with DOCS_SCREENSHOTS=1 also to docs/, where the README uses them. */
 async function screenshot(name: string) {
-  await page.screenshot({ path: `${OUTPUT}${name}` });
-  if (process.env.DOCS_SCREENSHOTS === '1') copyFileSync(`${OUTPUT}${name}`, `${DOCS}${name}`);
+  await page.screenshot({ path: `${TEST_OUTPUT}${name}` });
+  if (process.env.DOCS_SCREENSHOTS === '1') copyFileSync(`${TEST_OUTPUT}${name}`, `${DOCS}${name}`);
 }
 
 describe('tool steps in the demo page, live', () => {

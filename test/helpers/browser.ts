@@ -1,5 +1,7 @@
-import { existsSync } from 'node:fs';
-import { type Browser, chromium } from 'playwright-core';
+import { existsSync, mkdirSync } from 'node:fs';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { DemoLLM } from '../../src/demo/index.js';
+import { type RunningDemo, startDemo } from '../../src/demo/start.js';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
@@ -26,4 +28,44 @@ export async function launchChromium(): Promise<Browser> {
       '--disable-sync',
     ],
   });
+}
+
+/** Where the browser tests leave screenshots and traces. */
+export const TEST_OUTPUT = new URL('../../test-output/', import.meta.url).pathname;
+
+export interface DemoInChromium {
+  demo: RunningDemo;
+  browser: Browser;
+  page: Page;
+  close(): Promise<void>;
+}
+
+/**
+ * The demo server (DemoLLM, 25 ms a token) and its page open in Chromium, connected. `beforeLoad`
+ * sees the demo before the page opens its socket.
+ */
+export async function openDemoInChromium(
+  height: number,
+  beforeLoad?: (demo: RunningDemo) => void,
+): Promise<DemoInChromium> {
+  mkdirSync(TEST_OUTPUT, { recursive: true });
+  const demo = await startDemo({
+    port: 0,
+    host: '127.0.0.1',
+    createLLM: () => new DemoLLM({ tokenDelayMs: 25 }),
+  });
+  beforeLoad?.(demo);
+  const browser = await launchChromium();
+  const page = await browser.newPage({ viewport: { width: 900, height } });
+  await page.goto(demo.pageUrl);
+  await page.getByTestId('status').filter({ hasText: 'open' }).waitFor();
+  return {
+    demo,
+    browser,
+    page,
+    close: async () => {
+      await browser.close();
+      await demo.close();
+    },
+  };
 }
