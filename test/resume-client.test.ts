@@ -7,8 +7,8 @@ import {
   type TurnFrame,
 } from '../src/client/index.js';
 import { waitFor } from './helpers/await.js';
-import { ConversationLLM, conversationAgent, replyFor } from './helpers/conversation-llm.js';
-import { startServer } from './helpers/server.js';
+import { replyFor } from './helpers/conversation-llm.js';
+import { startResumingServer } from './helpers/server.js';
 import { prng } from './soak/frames.js';
 
 /** A `ws` WebSocket the test can reach: the client's sockets, newest last. */
@@ -21,16 +21,6 @@ function trackedSockets() {
     }
   }
   return { sockets, WebSocket: Tracked as unknown as StreamingAgentClientOptions['WebSocket'] };
-}
-
-function resumingServer(options: Parameters<typeof startServer>[0] = {}) {
-  return startServer({
-    resumeWindowMs: 30_000,
-    rateLimit: false,
-    createAgent: () => conversationAgent(),
-    createLLM: () => new ConversationLLM(),
-    ...options,
-  });
 }
 
 /** Text per generation as a UI would show it: deltas append, a restated delta replaces. */
@@ -46,7 +36,7 @@ function generationsOf(frames: TurnFrame[]): string[] {
 describe('StreamingAgentClient resumes by itself', () => {
   it('200 turns, socket cut at seeded random points: text once and in order, one outcome each, one session', async () => {
     const windowMs = 3_000;
-    const server = await resumingServer({ resumeWindowMs: windowMs });
+    const server = await startResumingServer({ resumeWindowMs: windowMs });
     const { sockets, WebSocket: Tracked } = trackedSockets();
     const client = new StreamingAgentClient(server.url, {
       WebSocket: Tracked,
@@ -133,7 +123,7 @@ describe('StreamingAgentClient resumes by itself', () => {
   }, 240_000);
 
   it('a message sent while disconnected is queued, sent after the resume, and answered once', async () => {
-    const server = await resumingServer();
+    const server = await startResumingServer();
     const { sockets, WebSocket: Tracked } = trackedSockets();
     const client = new StreamingAgentClient(server.url, {
       WebSocket: Tracked,
@@ -156,7 +146,7 @@ describe('StreamingAgentClient resumes by itself', () => {
   });
 
   it('a message in flight when the socket drops is answered once, after the resume', async () => {
-    const server = await resumingServer();
+    const server = await startResumingServer();
     const { sockets, WebSocket: Tracked } = trackedSockets();
     const client = new StreamingAgentClient(server.url, {
       WebSocket: Tracked,
@@ -175,7 +165,7 @@ describe('StreamingAgentClient resumes by itself', () => {
   });
 
   it('a session that expired while away: onResume expired, its pending ask fails, a fresh session answers', async () => {
-    const server = await resumingServer({ resumeWindowMs: 50 });
+    const server = await startResumingServer({ resumeWindowMs: 50 });
     const { sockets, WebSocket: Tracked } = trackedSockets();
     const client = new StreamingAgentClient(server.url, {
       WebSocket: Tracked,
@@ -203,7 +193,7 @@ describe('StreamingAgentClient resumes by itself', () => {
   });
 
   it('without reconnect nothing changes: a drop fails the pending ask with connection_lost', async () => {
-    const server = await resumingServer();
+    const server = await startResumingServer();
     const { sockets, WebSocket: Tracked } = trackedSockets();
     const client = new StreamingAgentClient(server.url, { WebSocket: Tracked });
     await client.connect();

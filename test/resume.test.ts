@@ -4,22 +4,9 @@ import { MemoryFrameLog } from '../src/server/frame-log.js';
 import { createStreamingServer } from '../src/server/index.js';
 import { RedisSessionStore } from '../src/stores/redis.js';
 import { waitFor } from './helpers/await.js';
-import { ConversationLLM, conversationAgent, replyFor } from './helpers/conversation-llm.js';
-import { startServer } from './helpers/server.js';
+import { conversationAgent, replyFor } from './helpers/conversation-llm.js';
+import { startResumingServer } from './helpers/server.js';
 import { TestClient } from './helpers/ws-client.js';
-
-type Options = Parameters<typeof startServer>[0];
-
-/** A server whose agent answers from its chat context, with resuming on. */
-function resumingServer(options: Options = {}) {
-  return startServer({
-    resumeWindowMs: 30_000,
-    rateLimit: false,
-    createAgent: () => conversationAgent(),
-    createLLM: () => new ConversationLLM(),
-    ...options,
-  });
-}
 
 const seqOf = (frame: ServerFrame) => (frame as SequencedFrame).seq;
 
@@ -36,7 +23,7 @@ const deltaText = (frames: ServerFrame[]) => frames.map((f) => (f.type === 'delt
 
 describe('resume: tokens and sequence numbers', () => {
   it('ready carries a 256-bit token; every turn frame has seq increasing by one; ready has none', async () => {
-    const server = await resumingServer();
+    const server = await startResumingServer();
     const client = await TestClient.connect(server.url);
     const token = tokenOf(client);
     expect(Buffer.from(token, 'base64url').length).toBeGreaterThanOrEqual(16);
@@ -51,7 +38,7 @@ describe('resume: tokens and sequence numbers', () => {
   });
 
   it('resumeWindowMs: 0 sends no token and no seq, and closes the session with its socket', async () => {
-    const server = await resumingServer({ resumeWindowMs: 0 });
+    const server = await startResumingServer({ resumeWindowMs: 0 });
     const client = await TestClient.connect(server.url);
     expect(client.frames[0]).toEqual({ type: 'ready', message: 'Agent ready' });
     const frames = await client.turn('remember apple');
@@ -63,7 +50,7 @@ describe('resume: tokens and sequence numbers', () => {
 
 describe('resume: a dropped socket loses nothing', () => {
   it('mid-reply: the replay starts right after the last seq, goes on live, and the text is exact', async () => {
-    const server = await resumingServer();
+    const server = await startResumingServer();
     const first = await TestClient.connect(server.url);
     const token = tokenOf(first);
     first.ask('count 1000', 'm1');
@@ -83,7 +70,7 @@ describe('resume: a dropped socket loses nothing', () => {
   });
 
   it('the same AgentSession: the agent recalls what was said before the drop', async () => {
-    const server = await resumingServer();
+    const server = await startResumingServer();
     const first = await TestClient.connect(server.url);
     await first.turn('remember apple');
     await first.turn('remember pear');
@@ -97,7 +84,7 @@ describe('resume: a dropped socket loses nothing', () => {
   });
 
   it('a turn that finished while the client was away is replayed whole, result included', async () => {
-    const server = await resumingServer();
+    const server = await startResumingServer();
     const first = await TestClient.connect(server.url);
     first.ask('tool 7', 't');
     await first.waitFor((f) => f.type === 'delta');
@@ -117,7 +104,7 @@ describe('resume: a dropped socket loses nothing', () => {
   });
 
   it("onDisconnect: 'interrupt' stops the turn; the resumed client gets its interrupted result", async () => {
-    const server = await resumingServer({ onDisconnect: 'interrupt' });
+    const server = await startResumingServer({ onDisconnect: 'interrupt' });
     const first = await TestClient.connect(server.url);
     first.ask('count 100000', 'long');
     await first.waitFor((f) => f.type === 'delta');
@@ -132,7 +119,7 @@ describe('resume: a dropped socket loses nothing', () => {
   });
 
   it('messages sent while a replay runs are answered after it, in order', async () => {
-    const server = await resumingServer();
+    const server = await startResumingServer();
     const first = await TestClient.connect(server.url);
     first.ask('count 500', 'a');
     await first.waitFor((f) => f.type === 'delta');
@@ -148,7 +135,7 @@ describe('resume: a dropped socket loses nothing', () => {
   });
 
   it('a second socket resuming while the first still looks open takes over; the first is closed', async () => {
-    const server = await resumingServer();
+    const server = await startResumingServer();
     const first = await TestClient.connect(server.url);
     await first.turn('remember fig');
     const second = await TestClient.resume(server.url, tokenOf(first), seqOf(first.frames.at(-1)!));
@@ -159,7 +146,7 @@ describe('resume: a dropped socket loses nothing', () => {
 
 describe('resume: what does not resume', () => {
   it('an unknown token gets session_expired and a fresh session with a new token', async () => {
-    const server = await resumingServer();
+    const server = await startResumingServer();
     const client = new TestClient(`${server.url}?resume=1`);
     await client.opened;
     client.send({ type: 'resume', token: 'A'.repeat(43), seq: 5 });
@@ -172,7 +159,7 @@ describe('resume: what does not resume', () => {
   });
 
   it('after the window the session is closed, activeSessions is 0, and a late resume is expired', async () => {
-    const server = await resumingServer({ resumeWindowMs: 200 });
+    const server = await startResumingServer({ resumeWindowMs: 200 });
     const first = await TestClient.connect(server.url);
     await first.turn('remember plum');
     await first.close();
@@ -185,7 +172,7 @@ describe('resume: what does not resume', () => {
   });
 
   it('with authenticate, a token resumes only for the identity that created it', async () => {
-    const server = await resumingServer({
+    const server = await startResumingServer({
       authenticate: (request) => ({ user: String(request.headers['x-user']) }),
     });
     const alice = await TestClient.connect(server.url, { headers: { 'x-user': 'alice' } });
@@ -209,7 +196,7 @@ describe('resume: what does not resume', () => {
   });
 
   it('a resuming connection that sends a message first gets a fresh session and its answer', async () => {
-    const server = await resumingServer();
+    const server = await startResumingServer();
     const client = new TestClient(`${server.url}?resume=1`);
     await client.opened;
     client.ask('remember x', 'only');
@@ -218,7 +205,7 @@ describe('resume: what does not resume', () => {
   });
 
   it('a connection opened with ?resume=1 that never sends a resume frame is closed with 1008', async () => {
-    const server = await resumingServer();
+    const server = await startResumingServer();
     const client = new TestClient(`${server.url}?resume=1`);
     await client.opened;
     expect(await client.closed).toBe(1008);
@@ -227,7 +214,7 @@ describe('resume: what does not resume', () => {
   }, 20_000);
 
   it('a resume frame on a connection that already has its session is refused on that socket only, never logged', async () => {
-    const server = await resumingServer();
+    const server = await startResumingServer();
     const client = await TestClient.connect(server.url);
     const token = tokenOf(client);
     await client.turn('remember the word kiwi');
@@ -243,7 +230,7 @@ describe('resume: what does not resume', () => {
   });
 
   it('malformed resume frames are refused as invalid frames', async () => {
-    const server = await resumingServer();
+    const server = await startResumingServer();
     for (const bad of [
       { type: 'resume', seq: 1 },
       { type: 'resume', token: '', seq: 1 },
@@ -260,7 +247,7 @@ describe('resume: what does not resume', () => {
 
 describe('resume: the log bound', () => {
   it('frames no longer held: resume_gap, the turn so far restated, then live; the text is exact', async () => {
-    const server = await resumingServer({ frameLog: new MemoryFrameLog({ maxBytes: 2_000 }) });
+    const server = await startResumingServer({ frameLog: new MemoryFrameLog({ maxBytes: 2_000 }) });
     const first = await TestClient.connect(server.url);
     await first.turn('remember one');
     first.ask('count 2000', 'c');
@@ -288,7 +275,7 @@ describe('resume: the log bound', () => {
   });
 
   it('a turn that ended while the client was away, from before what the log holds: its text is restated, then its result', async () => {
-    const server = await resumingServer({ frameLog: new MemoryFrameLog({ maxBytes: 2_000 }) });
+    const server = await startResumingServer({ frameLog: new MemoryFrameLog({ maxBytes: 2_000 }) });
     const first = await TestClient.connect(server.url);
     await first.turn('remember one');
     const reply = replyFor('count 300', [])[0]!;

@@ -96,22 +96,31 @@ async function playUntil(clock: ManualClock, done: Promise<unknown>, limitMs = 2
   expect(settled).toBe(true);
 }
 
+/**
+ * One turn on a speaking session, the clock played until the run is over and `spokenCompletes`
+ * spoken generations have completed; then both readers are closed. What each reader saw.
+ */
+async function speakTurn(userInput: string, spokenCompletes: number) {
+  const clock = new ManualClock();
+  const { session, audio, output } = await speakingSession(clock);
+  const spoken = record(output.spoken, clock);
+  const generated = record(output, clock);
+  await playUntil(clock, session.run({ userInput }).wait());
+  await playUntil(
+    clock,
+    (async () => {
+      while (completes(spoken.seen).length < spokenCompletes) await immediate();
+    })(),
+  );
+  output.close();
+  output.spoken.close();
+  await Promise.all([spoken.done, generated.done]);
+  return { audio, spoken, generated };
+}
+
 describe('spoken timing: a real session, audio playing on a fake clock', () => {
   it('spoken deltas arrive in playback order, never before their audio starts, within one frame of their scheduled time', async () => {
-    const clock = new ManualClock();
-    const { session, audio, output } = await speakingSession(clock);
-    const spoken = record(output.spoken, clock);
-    const generated = record(output, clock);
-    await playUntil(clock, session.run({ userInput: 'tell me' }).wait());
-    await playUntil(
-      clock,
-      (async () => {
-        while (completes(spoken.seen).length < 1) await immediate();
-      })(),
-    );
-    output.close();
-    output.spoken.close();
-    await Promise.all([spoken.done, generated.done]);
+    const { audio, spoken, generated } = await speakTurn('tell me', 1);
 
     const startedAt = audio.log.started[0]!;
     const words = estimatedWordStarts(REPLY);
@@ -197,20 +206,7 @@ describe('spoken timing: a real session, audio playing on a fake clock', () => {
   });
 
   it('a tool-call turn: both generations are spoken, each after its own audio, and agree with the generated ones', async () => {
-    const clock = new ManualClock();
-    const { session, audio, output } = await speakingSession(clock);
-    const spoken = record(output.spoken, clock);
-    const generated = record(output, clock);
-    await playUntil(clock, session.run({ userInput: 'weather in Paris?' }).wait());
-    await playUntil(
-      clock,
-      (async () => {
-        while (completes(spoken.seen).length < 2) await immediate();
-      })(),
-    );
-    output.close();
-    output.spoken.close();
-    await Promise.all([spoken.done, generated.done]);
+    const { audio, spoken, generated } = await speakTurn('weather in Paris?', 2);
     const texts = ['Let me check the weather.', 'It is sunny in Paris today.'];
     expect(completes(generated.seen).map((c) => c.text)).toEqual(texts);
     expect(completes(spoken.seen)).toEqual([

@@ -5,6 +5,7 @@ import {
   type StreamingServer,
   type StreamingServerOptions,
 } from '../../src/server/index.js';
+import { ConversationLLM, conversationAgent } from './conversation-llm.js';
 import { createAgent, type FakeResponse, WEATHER_SCRIPT } from './session.js';
 
 const servers: StreamingServer[] = [];
@@ -41,4 +42,17 @@ export async function startServer(
   });
   servers.push(server);
   return server;
+}
+
+/** A server whose agent answers from its chat context (ConversationLLM), with resuming on. */
+export function startResumingServer(
+  options: Parameters<typeof startServer>[0] = {},
+): Promise<StreamingServer> {
+  return startServer({
+    resumeWindowMs: 30_000,
+    rateLimit: false,
+    createAgent: () => conversationAgent(),
+    createLLM: () => new ConversationLLM(),
+    ...options,
+  });
 }
