@@ -1,7 +1,8 @@
 import { useChat } from '@ai-sdk/react';
 import { type UIMessage, WebSocketChatTransport } from 'ai';
-import { type FormEvent, useEffect, useRef, useState } from 'react';
+import { useEffect, useRef } from 'react';
 import { createRoot } from 'react-dom/client';
+import { Composer } from '../public/composer.js';
 
 /**
  * The same offline agent as the main page, through the AI SDK: `useChat` over
@@ -60,7 +61,6 @@ function App() {
     transport,
     resume: true,
   });
-  const [draft, setDraft] = useState('');
   const end = useRef<HTMLDivElement>(null);
   const busy = status === 'submitted' || status === 'streaming';
 
@@ -70,14 +70,6 @@ function App() {
     sessionStorage.setItem(`${CHAT_KEY}:messages`, JSON.stringify(keep));
     end.current?.scrollIntoView({ block: 'end' });
   }, [messages, busy]);
-
-  const submit = (event: FormEvent) => {
-    event.preventDefault();
-    const text = draft.trim();
-    if (text === '' || busy) return;
-    void sendMessage({ text });
-    setDraft('');
-  };
 
   return (
     <div className="app">
@@ -107,21 +99,12 @@ function App() {
         )}
         <div ref={end} />
       </div>
-      <form onSubmit={submit}>
-        <input
-          aria-label="Message"
-          placeholder="Type a message"
-          value={draft}
-          onChange={(e) => setDraft(e.target.value)}
-        />
-        {busy ? (
-          <button type="button" className="stop" onClick={() => void stop()}>
-            Stop
-          </button>
-        ) : (
-          <button type="submit">Send</button>
-        )}
-      </form>
+      <Composer
+        busy={busy}
+        canSend={!busy}
+        onSend={(text) => void sendMessage({ text })}
+        onStop={() => void stop()}
+      />
     </div>
   );
 }

@@ -1,6 +1,7 @@
-import { type FormEvent, memo, useEffect, useRef, useState } from 'react';
+import { memo, useEffect, useRef } from 'react';
 import { createRoot } from 'react-dom/client';
 import { type AgentTurn, type TextPart, type ToolPart, useStreamingAgent } from '../../react/index.js';
+import { Composer } from './composer.js';
 import { Paragraphs } from './paragraphs.js';
 
 const wsUrl = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`;
@@ -149,16 +150,7 @@ function useStickToBottom(dependency: unknown) {
 
 function App() {
   const { turns, isStreaming, sendMessage, stop, status, isOpen, error } = useStreamingAgent(wsUrl);
-  const [draft, setDraft] = useState('');
   const scroller = useStickToBottom(turns);
-
-  const submit = (event: FormEvent) => {
-    event.preventDefault();
-    const message = draft.trim();
-    if (message === '' || !isOpen) return;
-    sendMessage(message);
-    setDraft('');
-  };
 
   return (
     <div className="app">
@@ -186,23 +178,7 @@ function App() {
         ))}
         {error && isOpen && <div className="meta">{error}</div>}
       </div>
-      <form onSubmit={submit}>
-        <input
-          aria-label="Message"
-          placeholder="Type a message"
-          value={draft}
-          onChange={(e) => setDraft(e.target.value)}
-        />
-        {isStreaming ? (
-          <button type="button" className="stop" onClick={stop}>
-            Stop
-          </button>
-        ) : (
-          <button type="submit" disabled={!isOpen}>
-            Send
-          </button>
-        )}
-      </form>
+      <Composer busy={isStreaming} canSend={isOpen} onSend={sendMessage} onStop={stop} />
     </div>
   );
 }
