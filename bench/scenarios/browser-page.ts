@@ -13,6 +13,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { type APIConnectOptions, DEFAULT_API_CONNECT_OPTIONS, llm, voice } from '@livekit/agents';
 import type { Browser } from 'playwright-core';
 import { z } from 'zod';
+import { bundleForBrowser } from '../../src/demo/page-server.js';
 import { createStreamingServer } from '../../src/server/index.js';
 import { launchChromium } from '../../test/helpers/browser.js';
 import { chunk } from '../chunks.js';
@@ -119,31 +120,12 @@ window.send = (message) =>
 client.connect().then(() => { window.ready = true; });
 `;
 
-async function bundle(entry: { file: string } | { source: string }): Promise<string> {
-  const esbuild = await import('esbuild');
-  const result = await esbuild.build({
-    ...('file' in entry
-      ? { entryPoints: [entry.file] }
-      : { stdin: { contents: entry.source, resolveDir: fileURLToPath(new URL('.', import.meta.url)) } }),
-    bundle: true,
-    write: false,
-    format: 'esm',
-    platform: 'browser',
-    target: 'es2020',
-    jsx: 'automatic',
-    minify: true,
-    define: { 'process.env.NODE_ENV': '"production"' },
-    logLevel: 'silent',
-  });
-  return result.outputFiles[0]!.text;
-}
-
 async function pageServer(): Promise<Server> {
   const [html, css, app, plain] = await Promise.all([
     readFile(`${publicDir}index.html`, 'utf8'),
     readFile(`${publicDir}styles.css`, 'utf8'),
-    bundle({ file: `${publicDir}app.tsx` }),
-    bundle({ source: PLAIN_PAGE }),
+    bundleForBrowser({ file: `${publicDir}app.tsx` }),
+    bundleForBrowser({ source: PLAIN_PAGE, resolveDir: fileURLToPath(new URL('.', import.meta.url)) }),
   ]);
   const plainHtml =
     '<!doctype html><html><head><meta charset="utf-8"><link rel="stylesheet" href="/styles.css"></head>' +

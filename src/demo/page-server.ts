@@ -9,24 +9,35 @@ const publicDir = fileURLToPath(new URL('./public/', import.meta.url));
 
 const aiSdkDir = fileURLToPath(new URL('./ai-sdk/', import.meta.url));
 
-/** Bundles a page (React, the hook and the client) in memory with esbuild. */
-async function bundlePage(entry = `${publicDir}app.tsx`): Promise<string> {
+/**
+ * Bundles a browser page (React, the hook and the client) in memory with esbuild: a file, or source
+ * text whose imports resolve from `resolveDir`. `dev`: React's development build, unminified.
+ */
+export async function bundleForBrowser(
+  entry: { file: string } | { source: string; resolveDir: string },
+  dev = false,
+): Promise<string> {
   const esbuild = await import('esbuild');
   const result = await esbuild.build({
-    entryPoints: [entry],
+    ...('file' in entry
+      ? { entryPoints: [entry.file] }
+      : { stdin: { contents: entry.source, resolveDir: entry.resolveDir } }),
     bundle: true,
     write: false,
     format: 'esm',
     platform: 'browser',
     target: 'es2020',
     jsx: 'automatic',
-    // DEMO_DEV=1 serves React's development build, with its warnings, unminified.
-    minify: !process.env.DEMO_DEV,
-    define: { 'process.env.NODE_ENV': process.env.DEMO_DEV ? '"development"' : '"production"' },
+    minify: !dev,
+    define: { 'process.env.NODE_ENV': dev ? '"development"' : '"production"' },
     logLevel: 'silent',
   });
   return result.outputFiles[0]!.text;
 }
+
+/** A demo page's bundle; DEMO_DEV=1 serves React's development build, with its warnings, unminified. */
+const bundlePage = (file = `${publicDir}app.tsx`) =>
+  bundleForBrowser({ file }, Boolean(process.env.DEMO_DEV));
 
 /**
  * The `/ai-sdk` page (`useChat` over `WebSocketChatTransport`), bundled on its first request so the
