@@ -1,5 +1,9 @@
 import type { voice } from '@livekit/agents';
+import type { SessionWithSpeech } from './run-steps.js';
 import type { TextOutput } from './text-output.js';
+import { type Clock, systemClock } from './timing/clock.js';
+import { SpokenPacer } from './timing/spoken-pacer.js';
+import { type SpokenSession, SpokenTap } from './timing/spoken-tap.js';
 
 /**
  * Where an output goes on a session, and what that costs the outputs already there.
@@ -182,4 +186,96 @@ function catchNextAssignment(
     },
   });
   return { release };
+}
+
+/**
+ * Which text an attached output's readers get:
+ * - `'generated'`: as the model generates it (the default);
+ * - `'spoken'`: as the agent's audio plays it, cut where an interruption cut the audio;
+ * - `'both'`: generated on the returned output, spoken on its `spoken` property.
+ */
+export type Timing = 'generated' | 'spoken' | 'both';
+
+export const TIMINGS: readonly Timing[] = ['generated', 'spoken', 'both'];
+
+/** The options of `attach()` that say which outputs it creates (the rest go to each output). */
+export interface AttachTimingOptions {
+  /** Default `'generated'`. */
+  timing?: Timing;
+  /** Syllables per second for spoken pacing when the TTS gives no word timings (default 3.83, the framework's). */
+  speechRate?: number;
+  /** @internal The time source for spoken pacing (tests). */
+  clock?: Clock;
+  /**
+   * Also deliver the session's tool steps (`tool_call`, `tool_output` events) to the generated
+   * output's readers, in order between the generations. Default false: text events only.
+   */
+  toolSteps?: boolean;
+}
+
+/**
+ * What `attachOutputs` needs of the outputs it creates. Structural, so that this module never
+ * imports the output class: the class imports it (for its static `attach()`), and the spoken
+ * parts in `timing/` import neither.
+ */
+export interface AttachableOutput extends TextOutput {
+  watchToolSteps(session: SessionWithSpeech): () => void;
+}
+
+/**
+ * `StreamingTextOutput.attach()`: the outputs a timing needs, chained in front of the session's.
+ * `create` makes one output from the options that are not about timing.
+ */
+export function attachOutputs<Output extends AttachableOutput, OutputOptions extends object>(
+  session: SpokenSession,
+  options: AttachTimingOptions & OutputOptions,
+  create: (options: OutputOptions) => Output,
+): Output {
+  const { timing = 'generated', speechRate, clock = systemClock, toolSteps = false, ...rest } = options;
+  const outputOptions = rest as unknown as OutputOptions;
+  if (typeof toolSteps !== 'boolean') {
+    throw new TypeError(`StreamingTextOutput: toolSteps must be a boolean, got ${String(toolSteps)}`);
+  }
+  if (!TIMINGS.includes(timing)) {
+    throw new TypeError(
+      `StreamingTextOutput.attach: timing must be 'generated', 'spoken' or 'both', got ${JSON.stringify(timing)}`,
+    );
+  }
+  if (
+    speechRate !== undefined &&
+    (typeof speechRate !== 'number' || !(speechRate > 0) || !Number.isFinite(speechRate))
+  ) {
+    throw new RangeError(
+      `StreamingTextOutput.attach: speechRate must be a number > 0 (syllables per second), got ${String(speechRate)}`,
+    );
+  }
+  const generated = timing === 'spoken' ? undefined : create(outputOptions);
+  // The spoken output is fed only by the pacer, never by the framework: nothing chains after it.
+  const spoken = timing === 'generated' ? undefined : create(outputOptions);
+  const pacer = spoken === undefined ? undefined : new SpokenPacer(spoken, { clock, speechRate });
+  if (toolSteps) {
+    if (generated === undefined) {
+      throw new TypeError(
+        "StreamingTextOutput.attach: toolSteps needs the generated text (timing 'generated' or 'both'), got timing 'spoken'",
+      );
+    }
+    if (session.on === undefined || session.off === undefined) {
+      throw new TypeError(
+        'StreamingTextOutput.attach: toolSteps needs an AgentSession (its speech_created event)',
+      );
+    }
+    generated.watchToolSteps(session as Required<SpokenSession>);
+  }
+  if (generated !== undefined) {
+    markOurs(generated);
+    attachInFront(session, generated);
+  }
+  if (pacer !== undefined) {
+    const tap = new SpokenTap(session, pacer);
+    markOurs(tap);
+    attachInFront(session, tap);
+  }
+  if (generated === undefined) return spoken!;
+  if (spoken !== undefined) Object.defineProperty(generated, 'spoken', { value: spoken, enumerable: true });
+  return generated;
 }

@@ -1,3 +1,4 @@
+export type { Timing } from './attach.js';
 export type {
   OverflowPolicy,
   StreamEvent,
@@ -11,6 +12,7 @@ export type {
 export { BufferOverflowError } from './reader-buffer.js';
 export { StreamReader } from './stream-reader.js';
 export {
+  type AttachOptions,
   DEFAULT_BUFFER_SIZE,
   type ReadOptions,
   type SessionWithOutput,
@@ -18,5 +20,4 @@ export {
   type StreamingTextOutputOptions,
 } from './streaming-text-output.js';
 export type { TextOutput, TimedString } from './text-output.js';
-export type { AttachOptions, Timing } from './timing/attach-timing.js';
 export { STANDARD_SPEECH_RATE } from './timing/spoken-pacer.js';

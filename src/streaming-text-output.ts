@@ -1,4 +1,5 @@
 import type { voice } from '@livekit/agents';
+import { type AttachTimingOptions, attachOutputs } from './attach.js';
 import type {
   OverflowPolicy,
   StreamEvent,
@@ -12,7 +13,6 @@ import { createBacklogBuffer, createReaderBuffer, type ReaderBuffer } from './re
 import { type SessionWithSpeech, watchToolSteps } from './run-steps.js';
 import { type ReaderSource, readerControl, type StreamReader } from './stream-reader.js';
 import { isTimedString, type TextOutput, TextOutputBase, type TimedString } from './text-output.js';
-import { type AttachOptions, attachWithTiming } from './timing/attach-timing.js';
 import { Waiters } from './waiters.js';
 
 export interface StreamingTextOutputOptions {
@@ -28,6 +28,9 @@ export interface StreamingTextOutputOptions {
    */
   backlogSize?: number;
 }
+
+/** `StreamingTextOutput.attach()` options: which text (`timing`), and the options of each output it creates. */
+export interface AttachOptions extends AttachTimingOptions, Omit<StreamingTextOutputOptions, 'nextInChain'> {}
 
 export interface ReadOptions {
   signal?: AbortSignal;
@@ -134,7 +137,7 @@ export class StreamingTextOutput extends TextOutputBase {
   ): StreamingTextOutput & { readonly spoken: StreamingTextOutput };
   static attach(session: SessionWithOutput, options?: AttachOptions): StreamingTextOutput;
   static attach(session: SessionWithOutput, options: AttachOptions = {}): StreamingTextOutput {
-    return attachWithTiming(session, options, (o) => new StreamingTextOutput(o));
+    return attachOutputs(session, options, (o: StreamingTextOutputOptions) => new StreamingTextOutput(o));
   }
 
   /**

@@ -6,7 +6,7 @@ import type { Clock } from './clock.js';
  * Syllables ("hyphens") per second of ordinary speech: the framework's own estimate, the constant
  * its `TranscriptionSynchronizer` paces room captions with (`STANDARD_SPEECH_RATE` in
  * `voice/transcription/synchronizer`). It is not exported, so it is copied here;
- * `test/spoken-pacer.test.ts` reads the installed framework's value and fails if it changes.
+ * `test/spoken.test.ts` ("paces with the framework's own speech-rate constant") reads the installed framework's value and fails if it changes.
  */
 export const STANDARD_SPEECH_RATE = 3.83;
 
