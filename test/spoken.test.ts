@@ -42,14 +42,18 @@ const deltas = (seen: Seen[]) =>
   seen.filter((s): s is { event: TextDeltaEvent; at: number } => s.event.type === 'text_delta');
 const completes = (seen: Seen[]) => seen.flatMap((s) => (s.event.type === 'text_complete' ? [s.event] : []));
 
-/** Word start offsets (ms) by the framework's own hyphenation at its speech rate: computed independently of the pacer. */
-function estimatedWordStarts(text: string): { word: string; at: number }[] {
+/**
+ * Each word's start and end (ms) by the framework's own hyphenation at its speech rate, computed
+ * independently of the pacer: the schedule of the framework's `TranscriptionSynchronizer`, which
+ * counts a word as spoken once playback reaches its end.
+ */
+function estimatedWords(text: string): { word: string; at: number; end: number }[] {
   const words = text.match(/\s*\S+/g) ?? [];
   let syllables = 0;
   return words.map((word) => {
     const at = (syllables / STANDARD_SPEECH_RATE) * 1000;
     for (const [w] of tokenize.basic.splitWords(word)) syllables += tokenize.basic.hyphenateWord(w).length;
-    return { word, at };
+    return { word, at, end: (syllables / STANDARD_SPEECH_RATE) * 1000 };
   });
 }
 
@@ -119,30 +123,31 @@ async function speakTurn(userInput: string, spokenCompletes: number) {
 }
 
 describe('spoken timing: a real session, audio playing on a fake clock', () => {
-  it('spoken deltas arrive in playback order, never before their audio starts, within one frame of their scheduled time', async () => {
+  it("spoken deltas arrive in playback order, each when playback reaches the word's end (the synchronizer's schedule), within one frame", async () => {
     const { audio, spoken, generated } = await speakTurn('tell me', 1);
 
     const startedAt = audio.log.started[0]!;
-    const words = estimatedWordStarts(REPLY);
+    const words = estimatedWords(REPLY);
     const ds = deltas(spoken.seen);
     // In order: the deltas are the reply's words, one by one.
     expect(ds.map((d) => d.event.delta)).toEqual(words.map((w) => w.word));
     for (const [i, d] of ds.entries()) {
+      // startTime says where the word starts; the delta comes when the word has been said.
       expect(d.event.startTime! * 1000).toBeCloseTo(words[i]!.at, 6);
-      const scheduled = startedAt + words[i]!.at;
+      const scheduled = startedAt + words[i]!.end;
       expect(d.at).toBeGreaterThanOrEqual(startedAt);
       expect(d.at).toBeGreaterThanOrEqual(scheduled);
       expect(d.at - scheduled).toBeLessThan(FRAME_MS);
     }
     // The reply's audio (80 ms a character) outlasts the estimate: no word was released by the end of playback.
-    expect(words.at(-1)!.at).toBeLessThan(REPLY.length * 80);
+    expect(words.at(-1)!.end).toBeLessThan(REPLY.length * 80);
     expect(completes(spoken.seen)).toEqual([{ type: 'text_complete', text: REPLY, generation: 1 }]);
     // The generated reader had the whole reply before the audio had even started playing most of it.
     expect(completes(generated.seen)).toEqual([{ type: 'text_complete', text: REPLY, generation: 1 }]);
     expect(generated.seen.at(-1)!.at).toBeLessThan(ds.at(-1)!.at);
   });
 
-  it('an interrupt at a known playback offset ends the spoken generation with exactly the words started before it', async () => {
+  it('an interrupt at a known playback offset ends the spoken generation with exactly the words whose end playback had reached', async () => {
     const clock = new ManualClock();
     const { session, audio, output } = await speakingSession(clock);
     const spoken = record(output.spoken, clock);
@@ -178,8 +183,8 @@ describe('spoken timing: a real session, audio playing on a fake clock', () => {
     await Promise.all([spoken.done, generated.done]);
 
     expect(audio.log.finished[0]).toMatchObject({ interrupted: true, playbackPosition: cutMs / 1000 });
-    const heard = estimatedWordStarts(REPLY)
-      .filter((w) => w.at < cutMs)
+    const heard = estimatedWords(REPLY)
+      .filter((w) => w.end <= cutMs)
       .map((w) => w.word)
       .join('');
     expect(heard.length).toBeGreaterThan(0);
@@ -274,13 +279,13 @@ describe('SpokenPacer on its own', () => {
     audio.flush();
   }
 
-  it('uses the TTS word timings (TimedString startTime) when given', async () => {
+  it('uses the TTS word timings (TimedString startTime/endTime) when given', async () => {
     const { clock, sink, pacer, audio } = pacerWithAudio();
     const seen = record(sink, clock);
     const words = [
-      { text: 'Hello', startTime: 0 },
-      { text: ' big', startTime: 0.5 },
-      { text: ' world.', startTime: 1.25 },
+      { text: 'Hello', startTime: 0, endTime: 0.4 },
+      { text: ' big', startTime: 0.5, endTime: 0.9 },
+      { text: ' world.', startTime: 1.25, endTime: 1.75 },
     ];
     for (const w of words) pacer.pushText(voice.createTimedString(w), true);
     pacer.endText();
@@ -292,7 +297,8 @@ describe('SpokenPacer on its own', () => {
     const ds = deltas(seen.seen);
     expect(ds.map((d) => d.event.delta)).toEqual(['Hello', ' big', ' world.']);
     for (const [i, d] of ds.entries()) {
-      const scheduled = startedAt + words[i]!.startTime * 1000;
+      expect(d.event.startTime).toBe(words[i]!.startTime);
+      const scheduled = startedAt + words[i]!.endTime * 1000;
       expect(d.at).toBeGreaterThanOrEqual(scheduled);
       expect(d.at - scheduled).toBeLessThan(FRAME_MS);
     }

@@ -25,8 +25,12 @@ export interface SpokenPacerOptions {
 /** A piece of text released at once: a word with the whitespace before it, or one timed chunk. */
 interface Unit {
   text: string;
-  /** Milliseconds after the segment's playback started. */
+  /** Milliseconds after the segment's playback started: where the word starts (its delta's `startTime`). */
   at: number;
+  /** How long the word lasts (ms): its syllables at the speech rate, or the TTS's timing. */
+  duration: number;
+  /** The TTS's end time for the word (ms), when it gave word timings. */
+  end?: number;
 }
 
 /** One generation's text, waiting for its audio. */
@@ -38,28 +42,42 @@ interface Segment {
   partial: string;
   /** Offset of the next unit, from the speech-rate estimate or the last word timing. */
   nextAt: number;
-  /** Offset of the last unit released. */
-  lastAt: number;
   textDone: boolean;
   /** Clock time (ms) its playback started. */
   startAt?: number;
+  /** Time (ms) the speech was paused since it started: not counted as playback. */
+  pausedMs: number;
+  /** The estimated end (ms of playback) of the words released so far. */
+  spokenEnd: number;
+  /** Text released so far. */
+  spoken: string;
+  /** Clock time (ms) the word in progress completes: it completes even if the speech pauses. */
+  dueAt?: number;
   /** Playback finished: everything is released at once. */
   playedOut: boolean;
-  /** Playback was cut at this offset (ms): later units are dropped. */
-  cutAt?: number;
+  /** Playback was cut: the words that count as spoken, by text (the room's transcript) or by position (ms). */
+  cut?: { text: string } | { at: number };
   timer?: unknown;
 }
 
 /**
- * Releases a generation's text as its audio plays.
+ * Releases a generation's text as its audio plays, by the rule the framework uses for what was
+ * spoken: the room's `TranscriptionSynchronizer` (`voice/transcription/synchronizer`), whose
+ * `synchronizedTranscript` is what an interrupted reply's chat message says.
  *
  * Text arrives at generation speed (`pushText`/`endText`, from a tap in front of the session's
  * transcription chain). Audio arrives as the session's `AudioOutput` playback events: a segment
- * binds to the next `playbackStarted`, in order. Each word is scheduled at an offset from that
- * start: the TTS's `TimedString.startTime` when it gives one, else the framework's speech-rate
- * estimate. A word is released when the clock reaches its offset, never earlier. A normal
- * `playbackFinished` releases the rest at once; an interrupted one keeps the words that started
- * before `playbackPosition` and ends the generation with `interrupted: true`.
+ * binds to the next `playbackStarted`, in order. Words are then released one at a time, each
+ * when playback reaches its end: its syllables (the framework's hyphenation) at the framework's
+ * speech rate after the previous word's end, or the TTS's `TimedString` end time; a word that
+ * comes due while the reader is behind is released at once. Paused speech (the framework's
+ * false-interruption pause, seen as the agent leaving `speaking`) finishes the word in progress
+ * and holds the rest until it resumes; paused time does not count as playback.
+ *
+ * A normal `playbackFinished` releases the rest at once. An interrupted one ends the generation
+ * with `interrupted: true` and the spoken words: in a room, exactly the event's
+ * `synchronizedTranscript` (the synchronizer's, which the chat history also records); without
+ * one, the words whose end `playbackPosition` had reached.
  *
  * Segments are released one after another in playback order, so the spoken output's generations
  * never interleave.
@@ -72,6 +90,8 @@ export class SpokenPacer {
   private writing: Segment | undefined;
   /** A `playbackStarted` that came before its segment's first text (a realtime model's audio). */
   private earlyStart: number | undefined;
+  /** Clock time the speech was paused, while it is. */
+  private pausedAt: number | undefined;
   private delivery: Promise<void> = Promise.resolve();
 
   constructor(
@@ -92,7 +112,7 @@ export class SpokenPacer {
   pushText(text: string | TimedString, voiced: boolean): void {
     let segment = this.writing;
     if (segment === undefined) {
-      segment = { voiced, units: [], partial: '', nextAt: 0, lastAt: 0, textDone: false, playedOut: false };
+      segment = newSegment(voiced);
       this.segments.push(segment);
       this.writing = segment;
       if (voiced && this.earlyStart !== undefined && this.isFirstUnstarted(segment)) {
@@ -103,10 +123,12 @@ export class SpokenPacer {
     if (voice.isTimedString(text) && text.startTime !== undefined) {
       this.cutPartial(segment);
       // The TTS's timing wins over our estimate; only order is kept (a word never precedes the last).
-      const at = Math.max(segment.units.at(-1)?.at ?? segment.lastAt, text.startTime * 1000);
-      segment.units.push({ text: text.text, at });
-      segment.nextAt =
+      const last = segment.units.at(-1);
+      const at = Math.max(last?.at ?? 0, text.startTime * 1000);
+      const end =
         text.endTime !== undefined ? Math.max(at, text.endTime * 1000) : at + this.durationOf(text.text);
+      segment.units.push({ text: text.text, at, duration: end - at, end });
+      segment.nextAt = end;
     } else {
       segment.partial += voice.isTimedString(text) ? text.text : text;
       this.cutWords(segment);
@@ -130,7 +152,9 @@ export class SpokenPacer {
   // ---- audio side: the session's AudioOutput events ----
 
   playbackStarted(createdAt: number): void {
-    const segment = this.segments.find((s) => s.voiced && s.startAt === undefined && s.cutAt === undefined);
+    // New audio plays only once the framework has resumed its output: no pause carries over.
+    this.resume();
+    const segment = this.segments.find((s) => s.voiced && s.startAt === undefined && s.cut === undefined);
     if (segment === undefined) {
       this.earlyStart = createdAt;
       return;
@@ -141,12 +165,36 @@ export class SpokenPacer {
 
   playbackFinished(event: voice.PlaybackFinishedEvent): void {
     const segment =
-      this.segments.find(
-        (s) => s.voiced && s.startAt !== undefined && !s.playedOut && s.cutAt === undefined,
-      ) ?? this.segments.find((s) => s.voiced && !s.playedOut && s.cutAt === undefined);
+      this.segments.find((s) => s.voiced && s.startAt !== undefined && !s.playedOut && s.cut === undefined) ??
+      this.segments.find((s) => s.voiced && !s.playedOut && s.cut === undefined);
     if (segment === undefined) return;
-    if (event.interrupted) segment.cutAt = segment.startAt === undefined ? 0 : event.playbackPosition * 1000;
-    else segment.playedOut = true;
+    if (!event.interrupted) segment.playedOut = true;
+    else if (segment.startAt === undefined) segment.cut = { text: '' };
+    else if (typeof event.synchronizedTranscript === 'string')
+      segment.cut = { text: event.synchronizedTranscript };
+    else segment.cut = { at: event.playbackPosition * 1000 };
+    this.pump();
+  }
+
+  /** The speech paused (false interruption): the word in progress completes, the rest waits. */
+  pause(): void {
+    // Only a playing segment pauses; the agent's speech simply ending is not a pause.
+    if (
+      !this.segments.some((s) => s.voiced && s.startAt !== undefined && !s.playedOut && s.cut === undefined)
+    )
+      return;
+    this.pausedAt ??= this.clock.now();
+  }
+
+  /** The paused speech resumed: the time it was paused does not count as playback. */
+  resume(): void {
+    const pausedAt = this.pausedAt;
+    if (pausedAt === undefined) return;
+    this.pausedAt = undefined;
+    const now = this.clock.now();
+    for (const segment of this.segments) {
+      if (segment.startAt !== undefined) segment.pausedMs += now - Math.max(segment.startAt, pausedAt);
+    }
     this.pump();
   }
 
@@ -157,13 +205,8 @@ export class SpokenPacer {
    */
   speechEnded(): void {
     for (const segment of this.segments) {
-      if (
-        segment.voiced &&
-        segment.textDone &&
-        segment.startAt === undefined &&
-        segment.cutAt === undefined
-      ) {
-        segment.cutAt = 0;
+      if (segment.voiced && segment.textDone && segment.startAt === undefined && segment.cut === undefined) {
+        segment.cut = { text: '' };
       }
     }
     this.pump();
@@ -178,32 +221,80 @@ export class SpokenPacer {
         this.clock.clearTimeout(head.timer);
         head.timer = undefined;
       }
-      const now = this.clock.now();
-      while (head.units.length > 0) {
-        const unit = head.units[0]!;
-        if (head.cutAt !== undefined) {
-          if (head.startAt === undefined || unit.at >= head.cutAt) {
-            head.units.length = 0;
-            break;
-          }
-        } else if (head.voiced && !head.playedOut) {
-          if (head.startAt === undefined) break;
-          if (head.startAt + unit.at > now) {
-            head.timer = this.clock.setTimeout(() => this.pump(), head.startAt + unit.at - now);
-            break;
-          }
-        }
-        head.units.shift();
-        head.lastAt = unit.at;
-        this.deliver(unit);
-      }
+      if (head.cut !== undefined) this.releaseCut(head, head.cut);
+      else if (!head.voiced || head.playedOut) this.releaseAll(head);
+      else if (head.startAt !== undefined) this.releaseDue(head, head.startAt);
       if (!head.textDone) return;
-      const finished = !head.voiced || head.playedOut || head.cutAt !== undefined;
+      const finished = !head.voiced || head.playedOut || head.cut !== undefined;
       if (!finished || head.units.length > 0) return;
       this.segments.shift();
-      const interrupted = head.cutAt !== undefined;
+      const interrupted = head.cut !== undefined;
       this.delivery = this.delivery.then(() => this.sink.flush(interrupted ? { interrupted } : undefined));
     }
+  }
+
+  /**
+   * The synchronizer's loop, word by word: a word starts when the previous one is released (and
+   * the speech is not paused), and is released at its end, or at once if playback is already
+   * past it. The word in progress completes on time even if the speech pauses meanwhile.
+   */
+  private releaseDue(head: Segment, startAt: number): void {
+    while (head.units.length > 0) {
+      const now = this.clock.now();
+      if (head.dueAt === undefined) {
+        if (this.pausedAt !== undefined) return;
+        const unit = head.units[0]!;
+        const elapsed = now - startAt - head.pausedMs;
+        let due: number;
+        if (unit.end !== undefined) due = Math.max(elapsed, unit.end);
+        else if (elapsed >= head.spokenEnd) due = Math.max(elapsed, head.spokenEnd + unit.duration);
+        else due = elapsed + unit.duration;
+        head.dueAt = now + (due - elapsed);
+      }
+      if (head.dueAt > now) {
+        head.timer = this.clock.setTimeout(() => this.pump(), head.dueAt - now);
+        return;
+      }
+      this.release(head);
+    }
+  }
+
+  private releaseAll(head: Segment): void {
+    while (head.units.length > 0) this.release(head);
+  }
+
+  /** Releases the words the cut counts as spoken and drops the rest. */
+  private releaseCut(head: Segment, cut: { text: string } | { at: number }): void {
+    if ('text' in cut) {
+      // The room's transcript: its words, then any part of it not yet released as a word.
+      for (let unit = head.units[0]; unit !== undefined; unit = head.units[0]) {
+        if (!cut.text.startsWith(head.spoken + unit.text)) break;
+        this.release(head);
+      }
+      if (cut.text.length > head.spoken.length && cut.text.startsWith(head.spoken)) {
+        this.deliver({
+          text: cut.text.slice(head.spoken.length),
+          at: head.units[0]?.at ?? head.nextAt,
+          duration: 0,
+        });
+        head.spoken = cut.text;
+      }
+    } else {
+      for (let unit = head.units[0]; unit !== undefined; unit = head.units[0]) {
+        if ((unit.end ?? head.spokenEnd + unit.duration) > cut.at) break;
+        this.release(head);
+      }
+    }
+    head.units.length = 0;
+    head.dueAt = undefined;
+  }
+
+  private release(head: Segment): void {
+    const unit = head.units.shift()!;
+    head.spokenEnd = unit.end ?? head.spokenEnd + unit.duration;
+    head.spoken += unit.text;
+    head.dueAt = undefined;
+    this.deliver(unit);
   }
 
   private deliver(unit: Unit): void {
@@ -213,21 +304,11 @@ export class SpokenPacer {
   }
 
   private isFirstUnstarted(segment: Segment): boolean {
-    return (
-      this.segments.find((s) => s.voiced && s.startAt === undefined && s.cutAt === undefined) === segment
-    );
+    return this.segments.find((s) => s.voiced && s.startAt === undefined && s.cut === undefined) === segment;
   }
 
   private emptySegment(): Segment {
-    const segment: Segment = {
-      voiced: false,
-      units: [],
-      partial: '',
-      nextAt: 0,
-      lastAt: 0,
-      textDone: false,
-      playedOut: false,
-    };
+    const segment = newSegment(false);
     this.segments.push(segment);
     return segment;
   }
@@ -248,8 +329,9 @@ export class SpokenPacer {
   }
 
   private addUnit(segment: Segment, text: string): void {
-    segment.units.push({ text, at: segment.nextAt });
-    segment.nextAt += this.durationOf(text);
+    const duration = this.durationOf(text);
+    segment.units.push({ text, at: segment.nextAt, duration });
+    segment.nextAt += duration;
   }
 
   /** The framework's estimate: syllables (its hyphenation) at `speechRate` per second. */
@@ -259,4 +341,18 @@ export class SpokenPacer {
       syllables += tokenize.basic.hyphenateWord(word).length;
     return syllables * this.msPerSyllable;
   }
+}
+
+function newSegment(voiced: boolean): Segment {
+  return {
+    voiced,
+    units: [],
+    partial: '',
+    nextAt: 0,
+    textDone: false,
+    pausedMs: 0,
+    spokenEnd: 0,
+    spoken: '',
+    playedOut: false,
+  };
 }

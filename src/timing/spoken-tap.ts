@@ -22,6 +22,10 @@ export class SpokenTap extends TextOutputBase {
   private readonly onState = (event: voice.AgentStateChangedEvent) => {
     // 'thinking' comes before a reply's first audio: the moment to pick up a replaced audio output.
     this.follow(this.currentAudio());
+    // The framework pauses a speech on a possible false interruption: it sets the agent from
+    // 'speaking' to 'listening' as it pauses the audio, and back to 'speaking' as it resumes it.
+    if (event.oldState === 'speaking' && event.newState === 'listening') this.pacer.pause();
+    if (event.newState === 'speaking') this.pacer.resume();
     if (event.newState === 'listening' || event.newState === 'idle') this.pacer.speechEnded();
   };
 
