@@ -10,22 +10,29 @@ export interface RoomTextStream {
   closed: boolean;
 }
 
+type TextStreamHandler = (
+  reader: { readAll(): Promise<string>; info: Record<string, unknown> },
+  participant: { identity: string },
+) => void;
+
 /**
- * A connected room with one remote user, shaped like agents-js's own `room_io.test.ts` fake, plus
- * the local participant's `streamText` so the real `ParticipantTranscriptionOutput` publishes into
- * `streams`. Nothing leaves the process.
+ * A connected room with remote users (one, `user`, unless `users` names them), shaped like
+ * agents-js's own `room_io.test.ts` fake, plus the local participant's `streamText` so the real
+ * `ParticipantTranscriptionOutput` publishes into `streams`, and `sendText` for a user typing in
+ * the chat (the `lk.chat` text stream RoomIO reads). Nothing leaves the process.
  */
-export function createFakeRoom() {
+export function createFakeRoom({ users = ['user'] }: { users?: string[] } = {}) {
   const emitter = new EventEmitter();
   const streams: RoomTextStream[] = [];
-  const user = {
-    identity: 'user',
-    sid: 'PA_user',
+  const textHandlers = new Map<string, TextStreamHandler>();
+  const remote = (identity: string) => ({
+    identity,
+    sid: `PA_${identity}`,
     info: { kind: ParticipantKind.STANDARD },
     attributes: {},
     trackPublications: new Map(),
     disconnectReason: undefined,
-  };
+  });
   const localParticipant = {
     identity: 'agent',
     sid: 'PA_agent',
@@ -62,7 +69,7 @@ export function createFakeRoom() {
   const room = {
     name: 'test-room',
     isConnected: true,
-    remoteParticipants: new Map([[user.identity, user]]),
+    remoteParticipants: new Map(users.map((identity) => [identity, remote(identity)])),
     localParticipant,
     on(event: string | symbol, listener: (...args: unknown[]) => void) {
       emitter.on(event, listener);
@@ -72,14 +79,24 @@ export function createFakeRoom() {
       emitter.off(event, listener);
       return room;
     },
-    registerTextStreamHandler: () => {},
-    unregisterTextStreamHandler: () => {},
+    registerTextStreamHandler: (topic: string, handler: TextStreamHandler) => {
+      textHandlers.set(topic, handler);
+    },
+    unregisterTextStreamHandler: (topic: string) => {
+      textHandlers.delete(topic);
+    },
     registerByteStreamHandler: () => {},
     unregisterByteStreamHandler: () => {},
   };
   return {
     room: room as unknown as Room,
     streams,
+    /** `identity` types `text` in the room's chat, as a LiveKit client sends it. */
+    sendText(identity: string, text: string, topic = 'lk.chat') {
+      const handler = textHandlers.get(topic);
+      if (handler === undefined) throw new Error(`nothing reads the ${topic} text stream`);
+      handler({ readAll: async () => text, info: { topic, id: `TS_${streams.length}` } }, { identity });
+    },
     /** The agent's transcription as room clients receive it: one string per closed segment. */
     agentTranscripts(): string[] {
       return streams
