@@ -31,12 +31,26 @@ export default defineAgent({
     // generated on `output`, and as spoken (paced to the audio, cut at an interruption) on
     // `output.spoken`.
     const output = StreamingTextOutput.attach(session, { timing: 'both' });
-    ctx.addShutdownCallback(async () => {
+    const closeOutputs = () => {
       output.spoken.close();
       output.close();
-    });
+    };
+    // A reader loop ends when its output closes (session.close() alone does not end it). The
+    // session closes when the user leaves, or when the job ends.
+    session.on(voice.AgentSessionEventTypes.Close, closeOutputs);
 
-    await Promise.all([follow('generated', output.subscribe()), follow('spoken', output.spoken.subscribe())]);
+    // Not awaited: the framework waits up to 15 s for `entry` to return before it closes the
+    // session and ends the job, so `entry` returns now and the loops run on their own.
+    const readers = Promise.all([
+      follow('generated', output.subscribe()),
+      follow('spoken', output.spoken.subscribe()),
+    ]).catch((error: unknown) => console.error(`transcript reader failed: ${String(error)}`));
+    // Runs after the session is closed: lets the last transcripts reach your backend before the
+    // job process exits.
+    ctx.addShutdownCallback(async () => {
+      closeOutputs();
+      await readers;
+    });
   },
 });
 
