@@ -1,5 +1,5 @@
 import type { AddressInfo } from 'node:net';
-import { setImmediate as immediate } from 'node:timers/promises';
+import { setImmediate as immediate, setTimeout as sleep } from 'node:timers/promises';
 import { type WebSocket, WebSocketServer } from 'ws';
 
 /** One scripted reply, matched like the framework's FakeLLM: by the last user text or tool output. */
@@ -36,7 +36,14 @@ const SAMPLE_RATE = 24_000;
  */
 export async function startOpenAIRealtimeServer(
   script: RealtimeTurn[],
-  { msPerChar = 80 }: { msPerChar?: number } = {},
+  {
+    msPerChar = 80,
+    transcriptDelayMs = 0,
+  }: {
+    msPerChar?: number;
+    /** The transcript comes this long after the audio (the API's audio can lead its text). */
+    transcriptDelayMs?: number;
+  } = {},
 ): Promise<{ baseURL: string; log: RealtimeLog; close: () => Promise<void> }> {
   const log: RealtimeLog = { clientEvents: [], truncations: [], authorizations: [] };
   const server = new WebSocketServer({ host: '127.0.0.1', port: 0, path: '/v1/realtime' });
@@ -156,6 +163,12 @@ export async function startOpenAIRealtimeServer(
       });
     }
 
+    /** A word's audio: `msPerChar` ms of silence a character, base64 PCM16. */
+    function silence(word: string): string {
+      const samples = Math.round((SAMPLE_RATE * word.length * msPerChar) / 1000);
+      return Buffer.alloc(samples * 2).toString('base64');
+    }
+
     /** An assistant message: each word's audio, then its transcript delta; stops on response.cancel. */
     async function speak(response: { id: string; cancelled: boolean }, content: string): Promise<Json> {
       const itemId = id('item');
@@ -172,11 +185,17 @@ export async function startOpenAIRealtimeServer(
       const part = { item_id: itemId, response_id: response.id, output_index: 0, content_index: 0 };
       send({ type: 'response.content_part.added', ...part, part: { type: 'audio', transcript: '' } });
       let transcript = '';
-      for (const word of content.match(/\s*\S+/g) ?? []) {
+      const words = content.match(/\s*\S+/g) ?? [];
+      for (const [index, word] of words.entries()) {
         if (response.cancelled) break;
-        const samples = Math.round((SAMPLE_RATE * word.length * msPerChar) / 1000);
-        const audio = Buffer.alloc(samples * 2).toString('base64');
-        send({ type: 'response.output_audio.delta', ...part, delta: audio });
+        if (index === 0 && transcriptDelayMs > 0) {
+          // The audio of the first words leads: it reaches the client before any text.
+          for (const w of words.slice(0, 3))
+            send({ type: 'response.output_audio.delta', ...part, delta: silence(w) });
+          await sleep(transcriptDelayMs);
+        } else if (index >= 3 || transcriptDelayMs === 0) {
+          send({ type: 'response.output_audio.delta', ...part, delta: silence(word) });
+        }
         send({ type: 'response.output_audio_transcript.delta', ...part, delta: word });
         transcript += word;
         // Faster than real time, as the API sends it, but a cancel can land between words.
