@@ -127,6 +127,36 @@ describe("spoken timing on RoomIO's own audio output (ParticipantAudioOutput, re
     }, 60_000);
   }
 
+  it('an interrupt the moment a spoken word reaches our reader: the chat history has that word too (ours never run ahead of the room)', async () => {
+    const { session, output } = await startInRoom('after start');
+    const spoken: StreamEvent[] = [];
+    let interrupted: Promise<void> | undefined;
+    const run = session.run({ userInput: 'tell me' });
+    const reader = (async () => {
+      for await (const event of output.spoken.subscribe()) {
+        spoken.push(event);
+        // Right as the third word arrives: the synchronizer's timer for it is due at nearly the same time.
+        if (deltas(spoken).length === 3) interrupted ??= session.interrupt().await;
+      }
+    })();
+    await until(() => expect(interrupted).toBeDefined());
+    await interrupted;
+    await run.wait().catch(() => undefined);
+    await until(() => expect(completes(spoken)).toHaveLength(1));
+    await until(() => expect(assistantMessages(session)).toHaveLength(1));
+    output.spoken.close();
+    await reader;
+    const [history] = assistantMessages(session);
+    expect(history!.interrupted).toBe(true);
+    expect(completes(spoken)[0]).toMatchObject({ text: history!.text, interrupted: true });
+    expect(deltas(spoken).slice(0, 3).join('')).toBe(
+      REPLY.match(/\s*\S+/g)!
+        .slice(0, 3)
+        .join(''),
+    );
+    expect(history!.text.startsWith(deltas(spoken).slice(0, 3).join(''))).toBe(true);
+  }, 60_000);
+
   it('a false interruption pauses the speech and resumes it: our spoken text pauses and resumes with it', async () => {
     const { session, output } = await startInRoom('after start', {
       turnHandling: { interruption: { falseInterruptionTimeout: 3_000, resumeFalseInterruption: true } },
