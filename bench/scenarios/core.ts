@@ -2,11 +2,12 @@ import { setImmediate as immediate } from 'node:timers/promises';
 import type { OverflowPolicy } from '../../src/events.js';
 import { StreamingTextOutput } from '../../src/index.js';
 import { PushableOutput } from '../baselines/pushable-output.js';
+import { StreamingTextOutput as ReleaseStreamingTextOutput } from '../baselines/release-core/streaming-text-output.js';
 import { SeedStreamingTextOutput } from '../baselines/seed-queue.js';
 import { SyncCallbackOutput } from '../baselines/sync-callback.js';
 import { chunk } from '../chunks.js';
 import type { Row } from '../report.js';
-import { interleave, judgeRatio, median, percentile, perRoundRatios } from '../stats.js';
+import { fmt, interleave, judgeRatio, median, percentile, perRoundRatios } from '../stats.js';
 
 /** The sink surface every contestant offers: what the framework calls. */
 interface Sink {
@@ -15,6 +16,9 @@ interface Sink {
 }
 /** A contestant: a sink, and a reader loop that resolves when the generation is read. */
 type Contestant = (onEvent: (e: { type: string }) => void) => { sink: Sink; read: Promise<void> };
+
+/** Issue 21: the core's lead over the seed port before it slipped (1.84× in the release's run). */
+const SEED_BAR = 1.8;
 
 const drain = async (iterable: AsyncIterable<{ type: string }>, onEvent: (e: { type: string }) => void) => {
   for await (const event of iterable) onEvent(event);
@@ -30,6 +34,11 @@ const contestants: Record<string, Contestant> = {
       }) satisfies Contestant,
     ]),
   ),
+  // Our own core as of the release (commit 4385146), kept as source so no build depends on git.
+  'our last release': (onEvent) => {
+    const sink = new ReleaseStreamingTextOutput();
+    return { sink, read: drain(sink, onEvent) };
+  },
   'seed port': (onEvent) => {
     const sink = new SeedStreamingTextOutput();
     return { sink, read: drain(sink, onEvent) };
@@ -41,32 +50,73 @@ const contestants: Record<string, Contestant> = {
   'sync callback': (onEvent) => ({ sink: new SyncCallbackOutput(onEvent), read: Promise.resolve() }),
 };
 
+/** One throughput run: the producer awaits each captureText, one `for await` reader. */
+function throughputRun(name: string, make: Contestant, deltas: number): () => Promise<number> {
+  return async () => {
+    let events = 0;
+    const { sink, read } = make(() => {
+      events++;
+    });
+    const start = performance.now();
+    for (let i = 0; i < deltas; i++) await sink.captureText(chunk(i));
+    sink.flush();
+    await read;
+    const seconds = (performance.now() - start) / 1000;
+    if (events !== deltas + 1) throw new Error(`${name}: read ${events} events, expected ${deltas + 1}`);
+    return deltas / seconds;
+  };
+}
+
+const TODAY = 'StreamingTextOutput (coalesce)';
+const RELEASE = 'our last release';
+
+/**
+ * The row that guards the core against our own past: today's default policy against the same
+ * source as of the release, measured in the same rounds.
+ */
+function vsReleaseRow(deltas: number, today: number[], release: number[]): Row {
+  const judged = judgeRatio(perRoundRatios(today, release), { atLeast: 1 });
+  const value = median(today);
+  return {
+    scenario: '1. core throughput',
+    contestant: 'core vs our last release',
+    metric: `${deltas.toLocaleString('en-US')} deltas`,
+    unit: 'deltas/s',
+    value,
+    ratio: value / median(release),
+    baseline: 'our last release (4385146)',
+    spread: judged.spread,
+    bar: '≥ 1.0× our last release',
+    verdict: judged.verdict,
+    note: `coalesce policy, today's against bench/baselines/release-core (commit 4385146) over ${today.length} interleaved rounds; the release's median ${fmt(median(release), 0)} deltas/s; per-round ratios ${perRoundRatios(
+      today,
+      release,
+    )
+      .map((r) => r.toFixed(2))
+      .join(', ')}${judged.settle ? `; ${judged.settle}` : ''}`,
+  };
+}
+
+/** Today's core and the release's only: the quick A/B of bench/core-vs-release.ts. */
+export async function coreVsRelease(deltas: number, rounds: number): Promise<Row[]> {
+  const samples = await interleave(rounds, {
+    [TODAY]: throughputRun(TODAY, contestants[TODAY]!, deltas),
+    [RELEASE]: throughputRun(RELEASE, contestants[RELEASE]!, deltas),
+  });
+  return [vsReleaseRow(deltas, samples[TODAY]!, samples[RELEASE]!)];
+}
+
 /** 1. Deltas per second: the producer awaits each captureText, one `for await` reader. */
 export async function coreThroughput(deltas: number, rounds: number): Promise<Row[]> {
   const runs = Object.fromEntries(
-    Object.entries(contestants).map(([name, make]) => [
-      name,
-      async () => {
-        let events = 0;
-        const { sink, read } = make(() => {
-          events++;
-        });
-        const start = performance.now();
-        for (let i = 0; i < deltas; i++) await sink.captureText(chunk(i));
-        sink.flush();
-        await read;
-        const seconds = (performance.now() - start) / 1000;
-        if (events !== deltas + 1) throw new Error(`${name}: read ${events} events, expected ${deltas + 1}`);
-        return deltas / seconds;
-      },
-    ]),
+    Object.entries(contestants).map(([name, make]) => [name, throughputRun(name, make, deltas)]),
   );
   const samples = await interleave(rounds, runs);
   const seed = median(samples['seed port']!);
-  return Object.entries(samples).map(([contestant, values]) => {
+  const rows: Row[] = Object.entries(samples).map(([contestant, values]) => {
     const value = median(values);
     const ours = contestant.startsWith('StreamingTextOutput');
-    const vsSeed = judgeRatio(perRoundRatios(values, samples['seed port']!), { atLeast: 1.5 });
+    const vsSeed = judgeRatio(perRoundRatios(values, samples['seed port']!), { atLeast: SEED_BAR });
     const vsPushable = judgeRatio(perRoundRatios(values, samples['it-pushable']!), { atLeast: 1 });
     const verdict =
       vsSeed.verdict === 'missed' || vsPushable.verdict === 'missed'
@@ -85,7 +135,7 @@ export async function coreThroughput(deltas: number, rounds: number): Promise<Ro
       spread: vsSeed.spread,
       ...(ours
         ? {
-            bar: '≥ 1.5× seed port and ≥ it-pushable',
+            bar: `≥ ${SEED_BAR}× seed port and ≥ it-pushable`,
             verdict,
             note: `vs it-pushable ${vsPushable.spread.min.toFixed(2)}–${vsPushable.spread.max.toFixed(2)}× over the rounds${
               verdict === 'within noise'
@@ -96,6 +146,8 @@ export async function coreThroughput(deltas: number, rounds: number): Promise<Ro
         : {}),
     };
   });
+  rows.push(vsReleaseRow(deltas, samples[TODAY]!, samples[RELEASE]!));
+  return rows;
 }
 
 /** 2. Per-delta latency from captureText to the reader, at a paced rate. */
@@ -103,7 +155,12 @@ export async function coreLatency(deltas: number, perSecond: number, rounds: num
   const interval = 1000 / perSecond;
   const runs = Object.fromEntries(
     Object.entries(contestants)
-      .filter(([name]) => name !== 'StreamingTextOutput (block)' && name !== 'StreamingTextOutput (error)')
+      .filter(
+        ([name]) =>
+          name !== 'StreamingTextOutput (block)' &&
+          name !== 'StreamingTextOutput (error)' &&
+          name !== RELEASE,
+      )
       .map(([name, make]) => [
         name,
         async () => {
