@@ -83,6 +83,9 @@ const startOurs = () =>
     // The client rebuilds the text; `accumulated` on every frame grows with the square of the reply.
     sendAccumulated: false,
     coalesceMs: Number(coalesceMs),
+    // The default keeps each session 30 s after its socket closes, for a resume that never comes
+    // here; BENCH_RESUME_WINDOW_MS sets it, to see what those sessions cost a later step.
+    ...(process.env.BENCH_RESUME_WINDOW_MS ? { resumeWindowMs: Number(process.env.BENCH_RESUME_WINDOW_MS) } : {}),
     onError: (error, where) => console.error(where, error),
   });
 

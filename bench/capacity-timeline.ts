@@ -23,7 +23,13 @@ const server = fork(
   new URL('./capacity-server.ts', import.meta.url).pathname,
   [kind, workers, String(CHUNKS), String(PER_SECOND)],
   {
-    execArgv: ['--expose-gc', ...(process.env.BENCH_TRACE_GC ? ['--trace-gc'] : []), '--import', 'tsx'],
+    execArgv: [
+      '--expose-gc',
+      ...(process.env.BENCH_TRACE_GC ? ['--trace-gc'] : []),
+      ...(process.env.BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir=/tmp/prof-timeline'] : []),
+      '--import',
+      'tsx',
+    ],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   },
 );

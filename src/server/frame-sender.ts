@@ -168,7 +168,12 @@ export class FrameSender implements FrameSink {
     }
     this.held = frame;
     this.heldOwned = false;
-    this.windowTimer ??= setTimeout(this.endWindow, Math.max(0, this.lastDeltaAt + this.coalesceMs - now));
+    // A whole number of ms: Node keeps one timer list per distinct delay, and a fractional delay
+    // would make a new list for nearly every window.
+    this.windowTimer ??= setTimeout(
+      this.endWindow,
+      Math.max(1, Math.ceil(this.lastDeltaAt + this.coalesceMs - now)),
+    );
   }
 
   private sendHeld(): void {
