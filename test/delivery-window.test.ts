@@ -36,7 +36,7 @@ async function socketPair(coalesceMs: number) {
   const arrived = async (n: number) => {
     while (received.length < n) await new Promise((resolve) => setTimeout(resolve, 5));
   };
-  return { sender, client, socket, received, arrived, writes: () => writes!.count };
+  return { sender, client, socket, received, arrived, writes: () => writes!.count, transport: transport! };
 }
 const pairs: Array<{ http: Server; wss: WebSocketServer }> = [];
 afterEach(async () => {
@@ -139,7 +139,8 @@ describe('the delivery window (coalesceMs) on one socket', () => {
   });
 
   it('a window ends by its timer when nothing follows, in one write', async () => {
-    const { sender, received, arrived, writes } = await socketPair(20);
+    // Long enough that the four sends below fall inside it on a loaded machine too.
+    const { sender, received, arrived, writes } = await socketPair(1500);
     sender.send(delta('a', 'a'));
     await arrived(1);
     const before = writes();
@@ -152,6 +153,22 @@ describe('the delivery window (coalesceMs) on one socket', () => {
     await arrived(2);
     expect(received[1]).toMatchObject({ delta: 'bcde', accumulated: 'abcde' });
     expect(writes() - before).toBe(1);
+  });
+
+  it('a busy loop that makes the window timer late does not hold text longer: the next delta sends it', async () => {
+    const { sender, received, arrived, transport } = await socketPair(30);
+    sender.send(delta('a', 'a'));
+    await arrived(1);
+    sender.send(delta('b', 'ab'));
+    // Block the loop past the window, as a saturated server does: the timer cannot fire.
+    const until = performance.now() + 60;
+    while (performance.now() < until);
+    expect(transport.writableLength).toBe(0);
+    sender.send(delta('c', 'abc'));
+    // Handed to the socket in this very call, not at the late timer.
+    expect(transport.writableLength).toBeGreaterThan(0);
+    await arrived(2);
+    expect(received[1]).toMatchObject({ delta: 'bc', accumulated: 'abc' });
   });
 
   it('a client that closes mid-window: the waiting text is dropped, its timer cleared, nothing throws', async () => {

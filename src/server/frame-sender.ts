@@ -154,6 +154,8 @@ export class FrameSender implements FrameSink {
       if (merged !== undefined) {
         this.held = merged;
         this.heldOwned = true;
+        // The window is over (its timer is late: a busy loop): go now, not at the timer.
+        if (performance.now() - this.lastDeltaAt >= this.coalesceMs) this.sendHeld();
         return;
       }
       // Another generation's delta: what waits goes first, and this one waits in a new window.
