@@ -79,6 +79,19 @@ export class StreamReader implements AsyncIterableIterator<StreamEvent> {
   readonly #untilComplete: boolean;
   readonly #signal: AbortSignal | undefined;
   readonly #onAbort = () => this.#abort();
+  /**
+   * The executor of every waiting `next()`'s promise, made once per reader: a `for await` loop
+   * waits once per event, and an arrow written inside `next()` would be a new closure each time.
+   */
+  readonly #park = (
+    resolve: (result: IteratorResult<StreamEvent>) => void,
+    reject: (error: Error) => void,
+  ): void => {
+    if (this.#resolveNext === undefined) {
+      this.#resolveNext = resolve;
+      this.#rejectNext = reject;
+    } else this.#queued.push({ resolve, reject });
+  };
 
   private constructor(buffer: ReaderBuffer, source: ReaderSource, options: StreamReaderOptions = {}) {
     this.#buffer = buffer;
@@ -122,12 +135,7 @@ export class StreamReader implements AsyncIterableIterator<StreamEvent> {
       return Promise.reject(error);
     }
     if (this.#state !== 'open') return Promise.resolve(DONE);
-    return new Promise((resolve, reject) => {
-      if (this.#resolveNext === undefined) {
-        this.#resolveNext = resolve;
-        this.#rejectNext = reject;
-      } else this.#queued.push({ resolve, reject });
-    });
+    return new Promise(this.#park);
   }
 
   /** The next buffered event, without waiting; `undefined` when none is buffered. */
