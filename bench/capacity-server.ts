@@ -85,7 +85,9 @@ const startOurs = () =>
     coalesceMs: Number(coalesceMs),
     // The default keeps each session 30 s after its socket closes, for a resume that never comes
     // here; BENCH_RESUME_WINDOW_MS sets it, to see what those sessions cost a later step.
-    ...(process.env.BENCH_RESUME_WINDOW_MS ? { resumeWindowMs: Number(process.env.BENCH_RESUME_WINDOW_MS) } : {}),
+    ...(process.env.BENCH_RESUME_WINDOW_MS
+      ? { resumeWindowMs: Number(process.env.BENCH_RESUME_WINDOW_MS) }
+      : {}),
     onError: (error, where) => console.error(where, error),
   });
 
