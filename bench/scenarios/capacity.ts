@@ -22,6 +22,8 @@ import { percentile } from '../stats.js';
 
 const root = new URL('../..', import.meta.url).pathname;
 const BAR_MS = 100;
+/** Wait after a step's connects, before its asks (see `socketTarget`). */
+const SETTLE_MS = Number(process.env.BENCH_SETTLE_MS ?? 1000);
 
 export interface CapacityOptions {
   chunks: number;
@@ -148,6 +150,11 @@ async function socketTarget(kind: 'ours' | 'raw', workers: number, o: CapacityOp
       });
       await Promise.all(batch);
     }
+    // The server starts each session's framework pipeline as its client connects, and part of that
+    // work runs after `ready`: let it finish before the asks, as the framework-alone contestant
+    // starts its sessions before its step (a step of 100 asked at once read a first-delta p99 of
+    // 420–480 ms from it).
+    await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
     let peakRss = sumStats(pids).rss;
     const sampler = setInterval(() => {
       peakRss = Math.max(peakRss, sumStats(pids).rss);
