@@ -4,7 +4,8 @@
  *   node --import tsx bench/capacity-timeline.ts <ours|raw> <workers> <sessions>
  * Runs the ramp's smaller steps first (10, 50, 100) on the same server processes, as a ramp does,
  * then the step, and prints p50 / p99 / max emit → receive latency per half second. `BENCH_TRACE_GC=1`
- * prints the servers' GCs.
+ * prints the servers' GCs; `BENCH_STALLS=1` prints the servers' event-loop stalls and GC pauses on the
+ * shared clock, to line up with the step's start.
  */
 import { fork } from 'node:child_process';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
@@ -22,7 +23,13 @@ const server = fork(
   new URL('./capacity-server.ts', import.meta.url).pathname,
   [kind, workers, String(CHUNKS), String(PER_SECOND)],
   {
-    execArgv: ['--expose-gc', ...(process.env.BENCH_TRACE_GC ? ['--trace-gc'] : []), '--import', 'tsx'],
+    execArgv: [
+      '--expose-gc',
+      ...(process.env.BENCH_TRACE_GC ? ['--trace-gc'] : []),
+      ...(process.env.BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir=/tmp/prof-timeline'] : []),
+      '--import',
+      'tsx',
+    ],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   },
 );
@@ -41,6 +48,7 @@ async function step(n: number): Promise<Array<[number, number]>> {
     await Promise.all(batch);
   }
   const began = sharedNow();
+  console.log(`step of ${n} sessions began at ${began.toFixed(0)} (shared clock)`);
   const samples: Array<[number, number]> = [];
   await Promise.all(
     sockets.map(

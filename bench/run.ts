@@ -64,6 +64,9 @@ const size = smoke
         workers: [1],
         perChunkAt: 0,
         rampRounds: 1,
+        windows: [0, 16],
+        windowsAt: 4,
+        perChunkRounds: 1,
       },
     }
   : {
@@ -84,6 +87,9 @@ const size = smoke
         bisections: 2,
         workers: (process.env.BENCH_CAPACITY_WORKERS ?? '1,2').split(',').map(Number),
         perChunkAt: Number(process.env.BENCH_CAPACITY_PER_CHUNK_AT ?? 500),
+        // Issue 21: the delivery window's latency and CPU at 500 sessions, per window.
+        windows: (process.env.BENCH_CAPACITY_WINDOWS ?? '0,16,33,50').split(',').map(Number),
+        windowsAt: Number(process.env.BENCH_CAPACITY_PER_CHUNK_AT ?? 500),
       },
     };
 

@@ -65,7 +65,13 @@ let control: ReaderControl | undefined;
  */
 export class StreamReader implements AsyncIterableIterator<StreamEvent> {
   #state: State = 'open';
-  readonly #pending = new Fifo<PendingNext>();
+  /**
+   * The first waiting `next()`, in two fields: one waiter is the hot path (a `for await` loop waits
+   * for each event), and these cost no allocation per event. Calls behind it queue in `#queued`.
+   */
+  #resolveNext: ((result: IteratorResult<StreamEvent>) => void) | undefined;
+  #rejectNext: ((error: Error) => void) | undefined;
+  readonly #queued = new Fifo<PendingNext>();
   readonly #readable = new Waiters();
   #pendingAbort: Error | undefined;
   readonly #buffer: ReaderBuffer;
@@ -73,6 +79,19 @@ export class StreamReader implements AsyncIterableIterator<StreamEvent> {
   readonly #untilComplete: boolean;
   readonly #signal: AbortSignal | undefined;
   readonly #onAbort = () => this.#abort();
+  /**
+   * The executor of every waiting `next()`'s promise, made once per reader: a `for await` loop
+   * waits once per event, and an arrow written inside `next()` would be a new closure each time.
+   */
+  readonly #park = (
+    resolve: (result: IteratorResult<StreamEvent>) => void,
+    reject: (error: Error) => void,
+  ): void => {
+    if (this.#resolveNext === undefined) {
+      this.#resolveNext = resolve;
+      this.#rejectNext = reject;
+    } else this.#queued.push({ resolve, reject });
+  };
 
   private constructor(buffer: ReaderBuffer, source: ReaderSource, options: StreamReaderOptions = {}) {
     this.#buffer = buffer;
@@ -106,7 +125,7 @@ export class StreamReader implements AsyncIterableIterator<StreamEvent> {
 
   next(): Promise<IteratorResult<StreamEvent>> {
     // Behind earlier calls that are still waiting: take a place in the queue, never an event of theirs.
-    if (this.#pending.length === 0) {
+    if (this.#resolveNext === undefined) {
       const event = this.tryNext();
       if (event !== undefined) return Promise.resolve({ value: event, done: false });
     }
@@ -116,7 +135,7 @@ export class StreamReader implements AsyncIterableIterator<StreamEvent> {
       return Promise.reject(error);
     }
     if (this.#state !== 'open') return Promise.resolve(DONE);
-    return new Promise((resolve, reject) => this.#pending.push({ resolve, reject }));
+    return new Promise(this.#park);
   }
 
   /** The next buffered event, without waiting; `undefined` when none is buffered. */
@@ -162,15 +181,16 @@ export class StreamReader implements AsyncIterableIterator<StreamEvent> {
   }
 
   #offer(event: StreamEvent): void {
-    const pending = this.#pending.shift();
-    if (pending !== undefined) {
+    const resolve = this.#resolveNext;
+    if (resolve !== undefined) {
+      this.#advanceWaiters();
       // Settled before `#afterDelivery` can end the reader, so it settles before the calls behind it.
-      pending.resolve({ value: event, done: false });
+      resolve({ value: event, done: false });
       this.#afterDelivery(event);
       return;
     }
     this.#buffer.push(event);
-    this.#readable.wake();
+    if (this.#readable.size > 0) this.#readable.wake();
   }
 
   #end(): void {
@@ -192,10 +212,23 @@ export class StreamReader implements AsyncIterableIterator<StreamEvent> {
   /** Like an async generator that throws: the first waiting `next()` rejects, later ones end. */
   #fail(error: Error): void {
     if (this.#state === 'done') return;
-    const first = this.#pending.shift();
+    const reject = this.#rejectNext;
+    if (reject !== undefined) this.#advanceWaiters();
     this.#finish();
-    if (first !== undefined) first.reject(error);
+    if (reject !== undefined) reject(error);
     else this.#pendingAbort = error;
+  }
+
+  /** The first waiting `next()` has been taken: the next queued call (if any) is first now. */
+  #advanceWaiters(): void {
+    if (this.#queued.length === 0) {
+      this.#resolveNext = undefined;
+      this.#rejectNext = undefined;
+      return;
+    }
+    const next = this.#queued.shift();
+    this.#resolveNext = next?.resolve;
+    this.#rejectNext = next?.reject;
   }
 
   /** Stops receiving, hands unread events back to the source, settles everyone waiting on us. */
@@ -206,8 +239,9 @@ export class StreamReader implements AsyncIterableIterator<StreamEvent> {
     this.#stopListening();
     if (wasOpen) this.#source.detach(this, this.#buffer);
     this.#buffer.release();
-    for (let pending = this.#pending.shift(); pending !== undefined; pending = this.#pending.shift()) {
-      pending.resolve(DONE);
+    for (let resolve = this.#resolveNext; resolve !== undefined; resolve = this.#resolveNext) {
+      this.#advanceWaiters();
+      resolve(DONE);
     }
     this.#readable.wake();
   }

@@ -335,6 +335,8 @@ export class StreamingTextOutput extends TextOutputBase {
    * where a rejection would take the process down.
    */
   private reserveRoom(): Promise<unknown> | undefined {
+    // A coalescing reader always has room: skip asking each one, on the path of every chunk.
+    if (this.overflow === 'coalesce') return undefined;
     let waits: Promise<void>[] | undefined;
     for (const reader of this.readers) {
       let wait: Promise<void> | undefined;

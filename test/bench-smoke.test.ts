@@ -46,4 +46,13 @@ it('npm run bench works end to end at a tiny size (--smoke)', async () => {
   // The capacity section, and a spread after every ratio measured over more than one sample.
   expect(markdown).toContain('## Capacity');
   expect(report.rows.filter((r) => r.scenario.startsWith('10. capacity')).length).toBeGreaterThan(0);
+  // Issue 21: the core is measured against our own release, and the delivery window per window.
+  expect(report.rows.find((r) => r.contestant === 'core vs our last release')?.bar).toBe(
+    '≥ 1.0× our last release',
+  );
+  expect(report.rows.filter((r) => r.scenario.includes('delivery window')).map((r) => r.contestant)).toEqual([
+    'framework alone',
+    'ours, coalesceMs 0',
+    'ours, coalesceMs 16',
+  ]);
 }, 300_000);

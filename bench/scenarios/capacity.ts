@@ -22,6 +22,8 @@ import { percentile } from '../stats.js';
 
 const root = new URL('../..', import.meta.url).pathname;
 const BAR_MS = 100;
+/** Wait after a step's connects, before its asks (see `socketTarget`). */
+const SETTLE_MS = Number(process.env.BENCH_SETTLE_MS ?? 1000);
 
 export interface CapacityOptions {
   chunks: number;
@@ -41,6 +43,14 @@ export interface CapacityOptions {
    * step can pass in one ramp and miss in the next.
    */
   rampRounds?: number;
+  /** Ours' delivery window (`coalesceMs`) in the ramps; default 0. */
+  coalesceMs?: number;
+  /**
+   * Delivery windows to compare at `windowsAt` sessions, 1 worker, each beside the framework alone
+   * (rounds interleaved, fresh processes): latency and CPU per chunk per window. Empty: none.
+   */
+  windows?: number[];
+  windowsAt?: number;
 }
 
 export interface StepResult {
@@ -109,7 +119,7 @@ function judge(latency: number[], first: number[], errors: number) {
 async function socketTarget(kind: 'ours' | 'raw', workers: number, o: CapacityOptions): Promise<Target> {
   const child: ChildProcess = fork(
     `${root}bench/capacity-server.ts`,
-    [kind, String(workers), String(o.chunks), String(o.perSecond)],
+    [kind, String(workers), String(o.chunks), String(o.perSecond), String(o.coalesceMs ?? 0)],
     { execArgv: execArgv(`${kind}-${workers}`), cwd: root, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] },
   );
   const ready = await new Promise<{ port: number; pids: number[] }>((resolve, reject) => {
@@ -140,6 +150,11 @@ async function socketTarget(kind: 'ours' | 'raw', workers: number, o: CapacityOp
       });
       await Promise.all(batch);
     }
+    // The server starts each session's framework pipeline as its client connects, and part of that
+    // work runs after `ready`: let it finish before the asks, as the framework-alone contestant
+    // starts its sessions before its step (a step of 100 asked at once read a first-delta p99 of
+    // 420–480 ms from it).
+    await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
     let peakRss = sumStats(pids).rss;
     const sampler = setInterval(() => {
       peakRss = Math.max(peakRss, sumStats(pids).rss);
@@ -436,6 +451,7 @@ export async function capacity(o: CapacityOptions): Promise<{ rows: Row[]; ramps
     }
   }
   if (o.perChunkAt > 0) rows.push(...perChunkRows(await perChunkCost(o), o));
+  if ((o.windows ?? []).length > 0) rows.push(...windowRows(o, await windowSteps(o, o.perChunkRounds ?? 3)));
   if (o.workers.includes(1) && o.workers.includes(2)) {
     const one = find('ours', 1);
     const two = find('ours', 2);
@@ -519,4 +535,95 @@ function verdictAtLeast(spread: { min: number; max: number }, bar: number): Row[
   if (spread.min >= bar) return 'met';
   if (spread.max < bar) return 'missed';
   return 'within noise';
+}
+
+/**
+ * The delivery window's price and gain at one load: one step of `o.windowsAt` sessions on 1 worker
+ * for the framework alone and for ours at each window, `rounds` rounds, contestants interleaved,
+ * each step on a fresh process after a warm-up step. Latency is per chunk, emit → receive, so a
+ * chunk that waited in a window counts its wait.
+ */
+export async function windowSteps(
+  o: CapacityOptions,
+  rounds: number,
+  log: (line: string) => void = console.log,
+): Promise<{ framework: StepResult[]; windows: Record<number, StepResult[]> }> {
+  const windows = o.windows ?? [];
+  const framework: StepResult[] = [];
+  const byWindow: Record<number, StepResult[]> = Object.fromEntries(windows.map((w) => [w, []]));
+  const contestants = [undefined, ...windows];
+  for (let round = 0; round < rounds; round++) {
+    // Rotate the order each round, so no contestant always runs first or last.
+    for (let i = 0; i < contestants.length; i++) {
+      const window = contestants[(i + round) % contestants.length];
+      const target =
+        window === undefined
+          ? await frameworkTarget(1, o)
+          : await socketTarget('ours', 1, { ...o, coalesceMs: window });
+      try {
+        await target.step(Math.min(50, o.windowsAt ?? 500));
+        const result = await target.step(o.windowsAt ?? 500);
+        (window === undefined ? framework : byWindow[window]!).push(result);
+        log(
+          `  ${window === undefined ? 'framework alone' : `ours, coalesceMs ${window}`}, ${result.sessions} sessions, round ${round + 1}: p50 ${result.p50.toFixed(1)} ms, p99 ${result.p99.toFixed(1)} ms, ${result.cpuUsPerChunk.toFixed(1)} µs CPU/chunk, server ${result.serverCores.toFixed(2)} cores, clients ${result.clientCores.toFixed(2)} cores, errors ${result.errors}`,
+        );
+      } finally {
+        await target.stop();
+      }
+    }
+  }
+  return { framework, windows: byWindow };
+}
+
+/** Rows of `windowSteps`: per window, p50 and p99 beside the framework alone, and CPU per chunk. */
+export function windowRows(o: CapacityOptions, result: Awaited<ReturnType<typeof windowSteps>>): Row[] {
+  const at = `10. capacity: delivery window (coalesceMs) at ${o.windowsAt ?? 500} sessions, 1 worker (${result.framework.length} rounds, interleaved, fresh processes)`;
+  const of = (steps: StepResult[], pick: (s: StepResult) => number) => steps.map(pick);
+  const fw = result.framework;
+  const rows: Row[] = [
+    {
+      scenario: at,
+      contestant: 'framework alone',
+      metric: 'p50 / p99 emit → receive',
+      unit: 'ms',
+      value: median(of(fw, (s) => s.p99)),
+      note: `p50 ${of(fw, (s) => s.p50)
+        .map((x) => x.toFixed(1))
+        .join(', ')} ms; p99 ${of(fw, (s) => s.p99)
+        .map((x) => x.toFixed(0))
+        .join(', ')} ms; ${of(fw, (s) => s.cpuUsPerChunk)
+        .map((x) => x.toFixed(0))
+        .join(', ')} µs CPU per chunk`,
+    },
+  ];
+  for (const [window, steps] of Object.entries(result.windows)) {
+    const p99 = of(steps, (s) => s.p99);
+    const ratios = p99.map((x, i) => x / fw[i]!.p99);
+    const spread = { min: Math.min(...ratios), max: Math.max(...ratios) };
+    rows.push({
+      scenario: at,
+      contestant: `ours, coalesceMs ${window}`,
+      metric: 'p99 emit → receive',
+      unit: 'ms',
+      value: median(p99),
+      ratio: median(ratios),
+      baseline: 'framework alone',
+      spread,
+      bar: '≤ 1.5× the framework alone',
+      verdict: spread.max <= 1.5 ? 'met' : spread.min > 1.5 ? 'missed' : 'within noise',
+      note: `p50 ${of(steps, (s) => s.p50)
+        .map((x) => x.toFixed(1))
+        .join(', ')} ms; p99 ${p99.map((x) => x.toFixed(0)).join(', ')} ms; ${of(
+        steps,
+        (s) => s.cpuUsPerChunk,
+      )
+        .map((x) => x.toFixed(0))
+        .join(', ')} µs CPU per chunk (framework alone ${of(fw, (s) => s.cpuUsPerChunk)
+        .map((x) => x.toFixed(0))
+        .join(', ')}); server ${of(steps, (s) => s.serverCores)
+        .map((x) => x.toFixed(2))
+        .join(', ')} cores; ${steps.reduce((n, s) => n + s.errors, 0)} errors`,
+    });
+  }
+  return rows;
 }

@@ -47,7 +47,10 @@ export class Connection {
     private readonly host: SessionHost,
     wantsResume: boolean,
   ) {
-    this.sender = new FrameSender(socket, options.highWaterMark, context.request.socket);
+    this.sender = new FrameSender(socket, options.highWaterMark, {
+      transport: context.request.socket,
+      coalesceMs: options.coalesceMs,
+    });
     this.limiter = options.rateLimit
       ? new RateLimiter(options.rateLimit.burst, options.rateLimit.perSecond)
       : undefined;

@@ -12,30 +12,106 @@ export interface FrameSink {
 }
 
 /**
+ * Which frames the delivery window may merge, and how. A front end with its own frame shapes (the
+ * AI SDK's `text-delta` chunks) passes its own; the default is this package's protocol.
+ */
+export interface DeltaMerge<F> {
+  /** A text delta: it may wait in the window. Every other frame sends what waits first. */
+  isDelta(frame: F): boolean;
+  /**
+   * `held` and `next` as one frame, or undefined when they do not belong together (another
+   * generation or turn). `owned`: `held` is the window's own copy and may be changed in place;
+   * otherwise it may be shared (a session's frame log keeps it) and must not be.
+   */
+  merge(held: F, next: F, owned: boolean): F | undefined;
+}
+
+/**
+ * Our protocol's deltas: consecutive `delta` frames of one generation and turn become one, its
+ * `delta` their concatenation, its `accumulated` (and `seq`) the newest's, so both stay true. A
+ * `restate` delta replaces the text rather than adding to it, so it never merges.
+ */
+export const protocolDeltaMerge: DeltaMerge<ServerFrame> = {
+  isDelta: (frame) => frame.type === 'delta',
+  merge(held, next, owned) {
+    if (held.type !== 'delta' || next.type !== 'delta') return undefined;
+    if (held.generation !== next.generation || held.id !== next.id || held.restate || next.restate)
+      return undefined;
+    const merged = owned ? held : { ...held };
+    merged.delta += next.delta;
+    if (next.accumulated === undefined) delete merged.accumulated;
+    else merged.accumulated = next.accumulated;
+    const seq = (next as { seq?: number }).seq;
+    if (seq !== undefined) (merged as { seq?: number }).seq = seq;
+    return merged;
+  },
+};
+
+/** Options of one socket's sender. */
+export interface FrameSenderOptions<F = ServerFrame> {
+  /** The socket under the WebSocket, to batch a tick's frames; without it every frame is its own write. */
+  transport?: Corkable | undefined;
+  /**
+   * The delivery window: after a delta frame goes out, the deltas that come within this many
+   * milliseconds wait and leave together, as one frame in one write, when it ends. Anything
+   * else (a `complete`, a tool step, a `result`, an `error`) sends what waits first, then goes
+   * out at once. 0 (default): every delta leaves in its own tick, as it comes.
+   */
+  coalesceMs?: number;
+  /** Which frames merge, and how (default: this package's protocol). */
+  merge?: DeltaMerge<F>;
+}
+
+/**
  * The one way frames reach a client's socket. It knows when the socket is behind, so callers can
  * stop pulling events (and let the reader merge them) instead of queueing frames without bound.
- * Frames sent in one tick leave in one write (`tickCork`).
+ * Frames sent in one tick leave in one write (`tickCork`); with `coalesceMs`, the deltas of a
+ * window leave as one frame.
  */
 export class FrameSender implements FrameSink {
   private readonly drainWaiters = new Waiters();
   private readonly lowWaterMark: number;
   private readonly holdForTick: () => void;
+  private readonly coalesceMs: number;
+  private readonly deltas: DeltaMerge<ServerFrame>;
+  /** The deltas waiting for the window to end, merged into one frame. */
+  private held: ServerFrame | undefined;
+  private heldOwned = false;
+  private windowTimer: NodeJS.Timeout | undefined;
+  /** When the last delta frame went out: a delta within `coalesceMs` of it waits. */
+  private lastDeltaAt = Number.NEGATIVE_INFINITY;
   // One shared callback: ws calls it as each frame is handed to the kernel.
   private readonly onWritten = () => {
     if (this.drainWaiters.size > 0 && (!this.isOpen || this.socket.bufferedAmount <= this.lowWaterMark)) {
       this.drainWaiters.wake();
     }
   };
+  private readonly endWindow = () => {
+    this.windowTimer = undefined;
+    this.sendHeld();
+  };
 
   constructor(
     private readonly socket: WebSocket,
     private readonly highWaterMark: number,
-    /** The socket under `socket`, to batch a tick's frames; without it every frame is its own write. */
-    transport?: Corkable,
+    /** The socket under `socket` (see `FrameSenderOptions.transport`), or the options. */
+    transportOrOptions?: Corkable | FrameSenderOptions,
   ) {
-    this.holdForTick = tickCork(transport);
+    const options: FrameSenderOptions =
+      transportOrOptions !== undefined && 'cork' in transportOrOptions
+        ? { transport: transportOrOptions }
+        : (transportOrOptions ?? {});
+    this.holdForTick = tickCork(options.transport);
+    this.coalesceMs = options.coalesceMs ?? 0;
+    this.deltas = options.merge ?? protocolDeltaMerge;
     this.lowWaterMark = Math.floor(highWaterMark / 2);
-    socket.once('close', () => this.drainWaiters.wake());
+    socket.once('close', () => {
+      // Nothing can reach this client now; a session that outlives it replays from its log.
+      clearTimeout(this.windowTimer);
+      this.windowTimer = undefined;
+      this.held = undefined;
+      this.drainWaiters.wake();
+    });
   }
 
   get isOpen(): boolean {
@@ -49,13 +125,71 @@ export class FrameSender implements FrameSink {
 
   send(frame: ServerFrame): void {
     if (!this.isOpen) return;
-    this.holdForTick();
-    this.socket.send(JSON.stringify(frame), this.onWritten);
+    if (this.coalesceMs > 0) {
+      if (this.deltas.isDelta(frame)) {
+        this.hold(frame);
+        return;
+      }
+      // Nothing overtakes text that waits; and what follows it starts a fresh window.
+      this.sendHeld();
+      this.lastDeltaAt = Number.NEGATIVE_INFINITY;
+    }
+    this.write(frame);
+  }
+
+  /** Sends the deltas waiting in the window now (before a close the server itself makes). */
+  flush(): void {
+    this.sendHeld();
   }
 
   /** Resolves once the socket has caught up, or has closed. */
   drained(): Promise<void> {
     if (!this.isOpen || !this.isBehind) return Promise.resolve();
     return this.drainWaiters.wait();
+  }
+
+  private hold(frame: ServerFrame): void {
+    if (this.held !== undefined) {
+      const merged = this.deltas.merge(this.held, frame, this.heldOwned);
+      if (merged !== undefined) {
+        this.held = merged;
+        this.heldOwned = true;
+        // The window is over (its timer is late: a busy loop): go now, not at the timer.
+        if (performance.now() - this.lastDeltaAt >= this.coalesceMs) this.sendHeld();
+        return;
+      }
+      // Another generation's delta: what waits goes first, and this one waits in a new window.
+      this.sendHeld();
+    }
+    const now = performance.now();
+    if (this.held === undefined && now - this.lastDeltaAt >= this.coalesceMs) {
+      // The first delta after a quiet spell goes at once: the window costs no time to first text.
+      this.lastDeltaAt = now;
+      this.write(frame);
+      return;
+    }
+    this.held = frame;
+    this.heldOwned = false;
+    // A whole number of ms: Node keeps one timer list per distinct delay, and a fractional delay
+    // would make a new list for nearly every window.
+    this.windowTimer ??= setTimeout(
+      this.endWindow,
+      Math.max(1, Math.ceil(this.lastDeltaAt + this.coalesceMs - now)),
+    );
+  }
+
+  private sendHeld(): void {
+    clearTimeout(this.windowTimer);
+    this.windowTimer = undefined;
+    const held = this.held;
+    if (held === undefined) return;
+    this.held = undefined;
+    this.lastDeltaAt = performance.now();
+    if (this.isOpen) this.write(held);
+  }
+
+  private write(frame: ServerFrame): void {
+    this.holdForTick();
+    this.socket.send(JSON.stringify(frame), this.onWritten);
   }
 }

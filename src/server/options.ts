@@ -82,6 +82,13 @@ export interface StreamingServerOptions {
   accumulatedBudget?: Partial<AccumulatedBudget> | false;
   /** Bytes queued on a socket before the server stops sending and merges deltas. Default 64 KiB. */
   highWaterMark?: number;
+  /**
+   * The delivery window, per socket: after a delta frame goes out, the deltas that come within
+   * this many milliseconds leave together when it ends, as one frame in one write. Text waits at
+   * most this long; a `complete`, tool step, `result` or `error` sends what waits first. 0: every
+   * delta leaves as it comes. Default 0.
+   */
+  coalesceMs?: number;
   /** Events buffered per connection before deltas are merged. Default 1024. */
   bufferSize?: number;
   /**
@@ -191,6 +198,7 @@ export function resolveOptions(options: StreamingServerOptions): ResolvedOptions
     sendAccumulated: checkSendAccumulated(o.sendAccumulated),
     accumulatedBudget: checkBudget(o.accumulatedBudget),
     highWaterMark: check.integer('highWaterMark', o.highWaterMark, 64 * 1024, 1),
+    coalesceMs: check.milliseconds('coalesceMs', o.coalesceMs, 0, 0),
     bufferSize: check.integer('bufferSize', o.bufferSize, 1024, 1),
     readyMessage: options.readyMessage ?? 'Agent ready',
     onError:

@@ -1,0 +1,279 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { afterEach, describe, expect, it } from 'vitest';
+import { WebSocket, WebSocketServer } from 'ws';
+import type { ServerFrame } from '../src/protocol.js';
+import { FrameSender } from '../src/server/frame-sender.js';
+import { createStreamingServer } from '../src/server/index.js';
+import { startResumingServer, startServer } from './helpers/server.js';
+import { countWrites } from './helpers/socket-writes.js';
+import { TestClient, textOfTurn } from './helpers/ws-client.js';
+
+/** Longer than any test: whatever waits in the window leaves only because something flushed it. */
+const FOREVER = 10 * 60_000;
+
+/** A real ws pair on loopback: the server side wrapped in a FrameSender, the client recording. */
+async function socketPair(coalesceMs: number) {
+  const http: Server = createServer();
+  const wss = new WebSocketServer({ server: http });
+  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
+  pairs.push({ http, wss });
+  let transport: Socket | undefined;
+  let writes: { readonly count: number } | undefined;
+  http.prependListener('upgrade', (_request, socket: Duplex) => {
+    transport = socket as Socket;
+    writes = countWrites(socket);
+  });
+  const serverSide = new Promise<WebSocket>((resolve) => wss.once('connection', resolve));
+  const client = new WebSocket(`ws://127.0.0.1:${(http.address() as AddressInfo).port}`);
+  const received: ServerFrame[] = [];
+  client.on('message', (data) => received.push(JSON.parse(String(data)) as ServerFrame));
+  await new Promise((resolve) => client.once('open', resolve));
+  const socket = await serverSide;
+  const sender = new FrameSender(socket, 64 * 1024, { transport, coalesceMs });
+  /** Resolves once `n` frames have arrived. */
+  const arrived = async (n: number) => {
+    while (received.length < n) await new Promise((resolve) => setTimeout(resolve, 5));
+  };
+  return { sender, client, socket, received, arrived, writes: () => writes!.count, transport: transport! };
+}
+const pairs: Array<{ http: Server; wss: WebSocketServer }> = [];
+afterEach(async () => {
+  for (const { http, wss } of pairs.splice(0)) {
+    for (const client of wss.clients) client.terminate();
+    wss.close();
+    await new Promise((resolve) => http.close(resolve));
+  }
+});
+
+const delta = (text: string, accumulated: string, generation = 1): ServerFrame => ({
+  type: 'delta',
+  delta: text,
+  accumulated,
+  generation,
+});
+const nextTick = () => new Promise((resolve) => setImmediate(resolve));
+
+describe('the delivery window (coalesceMs) on one socket', () => {
+  it('0 is today: each delta sent in its own tick is its own frame', async () => {
+    const { sender, received, arrived } = await socketPair(0);
+    let text = '';
+    for (const part of ['a', 'b', 'c', 'd']) {
+      text += part;
+      sender.send(delta(part, text));
+      await nextTick();
+    }
+    await arrived(4);
+    expect(received.map((f) => (f.type === 'delta' ? f.delta : f.type))).toEqual(['a', 'b', 'c', 'd']);
+  });
+
+  it('the first delta goes at once; the rest of the window leaves as one frame, its accumulated true', async () => {
+    const { sender, received, arrived } = await socketPair(FOREVER);
+    let text = '';
+    for (let i = 0; i < 500; i++) {
+      text += `w${i} `;
+      sender.send(delta(`w${i} `, text));
+      await nextTick();
+    }
+    await arrived(1);
+    expect(received).toHaveLength(1);
+    // A complete sends what waits first: nothing is lost or overtaken.
+    sender.send({ type: 'complete', text, generation: 1 });
+    await arrived(3);
+    expect(received.map((f) => f.type)).toEqual(['delta', 'delta', 'complete']);
+    const [first, merged] = received as Array<Extract<ServerFrame, { type: 'delta' }>>;
+    expect(first!.delta + merged!.delta).toBe(text);
+    expect(merged!.accumulated).toBe(text);
+  });
+
+  it('a tool step, a result and an error each send the waiting delta first, in order', async () => {
+    const { sender, received, arrived } = await socketPair(FOREVER);
+    sender.send(delta('Let ', 'Let '));
+    sender.send(delta('me ', 'Let me '));
+    sender.send(delta('check.', 'Let me check.'));
+    sender.send({ type: 'tool_call', callId: 'c1', name: 'getWeather', arguments: '{}' });
+    sender.send(delta('Sunny', 'Sunny', 2));
+    sender.send(delta('.', 'Sunny.', 2));
+    sender.send({ type: 'result', id: 'x' } as ServerFrame);
+    sender.send(delta('late', 'late', 3));
+    sender.send(delta('!', 'late!', 3));
+    sender.send({ type: 'error', code: 'turn_timeout', message: 'x' } as ServerFrame);
+    await arrived(9);
+    expect(received.map((f) => (f.type === 'delta' ? `delta:${f.delta}` : f.type))).toEqual([
+      'delta:Let ',
+      'delta:me check.',
+      'tool_call',
+      'delta:Sunny',
+      'delta:.',
+      'result',
+      'delta:late',
+      'delta:!',
+      'error',
+    ]);
+  });
+
+  it("deltas of another generation never merge into the waiting one's frame", async () => {
+    const { sender, received, arrived } = await socketPair(FOREVER);
+    sender.send(delta('a', 'a', 1));
+    sender.send(delta('b', 'ab', 1));
+    sender.send(delta('x', 'x', 2));
+    sender.send({ type: 'complete', text: 'x', generation: 2 });
+    await arrived(4);
+    expect(received).toMatchObject([
+      { delta: 'a', generation: 1 },
+      { delta: 'b', generation: 1 },
+      { delta: 'x', generation: 2 },
+      { type: 'complete' },
+    ]);
+  });
+
+  it('does not change a frame it was given (a session log keeps them)', async () => {
+    const { sender, arrived } = await socketPair(FOREVER);
+    const frames = [delta('a', 'a'), delta('b', 'ab'), delta('c', 'abc'), delta('d', 'abcd')];
+    const copies = structuredClone(frames);
+    for (const frame of frames) sender.send(frame);
+    sender.flush();
+    await arrived(2);
+    expect(frames).toEqual(copies);
+  });
+
+  it('a window ends by its timer when nothing follows, in one write', async () => {
+    // Long enough that the four sends below fall inside it on a loaded machine too.
+    const { sender, received, arrived, writes } = await socketPair(1500);
+    sender.send(delta('a', 'a'));
+    await arrived(1);
+    const before = writes();
+    let text = 'a';
+    for (const part of ['b', 'c', 'd', 'e']) {
+      text += part;
+      sender.send(delta(part, text));
+      await nextTick();
+    }
+    await arrived(2);
+    expect(received[1]).toMatchObject({ delta: 'bcde', accumulated: 'abcde' });
+    expect(writes() - before).toBe(1);
+  });
+
+  it('a busy loop that makes the window timer late does not hold text longer: the next delta sends it', async () => {
+    const { sender, received, arrived, transport } = await socketPair(30);
+    sender.send(delta('a', 'a'));
+    await arrived(1);
+    sender.send(delta('b', 'ab'));
+    // Block the loop past the window, as a saturated server does: the timer cannot fire.
+    const until = performance.now() + 60;
+    while (performance.now() < until);
+    expect(transport.writableLength).toBe(0);
+    sender.send(delta('c', 'abc'));
+    // Handed to the socket in this very call, not at the late timer.
+    expect(transport.writableLength).toBeGreaterThan(0);
+    await arrived(2);
+    expect(received[1]).toMatchObject({ delta: 'bc', accumulated: 'abc' });
+  });
+
+  it('a client that closes mid-window: the waiting text is dropped, its timer cleared, nothing throws', async () => {
+    const { sender, client, socket, received, arrived } = await socketPair(FOREVER);
+    const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+    sender.send(delta('a', 'a'));
+    await arrived(1);
+    const before = timers();
+    sender.send(delta('b', 'ab'));
+    expect(timers()).toBe(before + 1);
+    await Promise.all([
+      new Promise((resolve) => socket.once('close', resolve)),
+      new Promise((resolve) => client.once('close', resolve)),
+      client.close(),
+    ]);
+    // A window timer left behind would hold the process open for the whole window.
+    expect(timers()).toBeLessThanOrEqual(before);
+    sender.send(delta('c', 'abc'));
+    sender.flush();
+    expect(sender.isOpen).toBe(false);
+    expect(received).toHaveLength(1);
+  });
+});
+
+describe('the delivery window on a server', () => {
+  it('rejects a bad coalesceMs at construction, naming it', async () => {
+    for (const value of [-1, 1.5, '33', Number.NaN, 2 ** 31]) {
+      await expect(
+        (async () =>
+          createStreamingServer({
+            port: 0,
+            createAgent: () => undefined as never,
+            coalesceMs: value as number,
+          }))(),
+      ).rejects.toThrow(/coalesceMs/);
+    }
+  });
+
+  it('a 100x long reply arrives whole in a handful of frames, complete and result after it', async () => {
+    // FakeLLM hands over 33,334 chunks of 3 characters; a window longer than the test merges them all.
+    const reply = 'word '.repeat(20_000);
+    const server = await startServer({ script: [{ input: 'long', content: reply }], coalesceMs: FOREVER });
+    const client = await TestClient.connect(server.url);
+    const frames = await client.turn('long', 60_000);
+    expect(textOfTurn(frames)).toBe(reply);
+    expect(frames.map((f) => f.type).slice(-2)).toEqual(['complete', 'result']);
+    const deltas = frames.filter((f) => f.type === 'delta');
+    expect(deltas.length).toBeLessThanOrEqual(3);
+    expect(deltas.at(-1)).toMatchObject({ accumulated: reply });
+    client.socket.close();
+  });
+
+  it('a stalled client gets every character once it reads again', async () => {
+    const reply = 'word '.repeat(20_000);
+    const server = await startServer({
+      script: [{ input: 'long', content: reply }],
+      highWaterMark: 16 * 1024,
+      coalesceMs: 50,
+    });
+    const client = await TestClient.connect(server.url);
+    client.socket.pause();
+    client.ask('long');
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    client.socket.resume();
+    const end = await client.waitFor((f) => f.type === 'result', 0, 60_000);
+    expect(textOfTurn(client.frames.slice(1, end + 1))).toBe(reply);
+    client.socket.close();
+  });
+
+  it('a tool turn keeps its order: text, tool_call, tool_output, answer, result', async () => {
+    const turnWith = async (coalesceMs: number) => {
+      const server = await startServer({ coalesceMs });
+      const client = await TestClient.connect(server.url);
+      const frames = await client.turn('weather in Paris?');
+      client.socket.close();
+      return frames;
+    };
+    // Consecutive deltas of one generation count once: that is all the window may change.
+    const order = (frames: ServerFrame[]) =>
+      frames
+        .map((f) => (f.type === 'delta' ? `delta${f.generation}` : f.type))
+        .filter((t, i, all) => !(t.startsWith('delta') && all[i - 1] === t));
+    const deltas = (frames: ServerFrame[]) => frames.filter((f) => f.type === 'delta').length;
+    const windowed = await turnWith(FOREVER);
+    const plain = await turnWith(0);
+    expect(order(windowed)).toEqual(order(plain));
+    expect(textOfTurn(windowed)).toBe(textOfTurn(plain));
+    expect(deltas(windowed)).toBeLessThan(deltas(plain));
+  });
+
+  it('a resumed session replays from the seq of the merged frame the client had', async () => {
+    const server = await startResumingServer({ coalesceMs: FOREVER });
+    const first = await TestClient.connect(server.url);
+    const token = (first.frames[0] as { token?: string }).token!;
+    const frames = await first.turn('count 500');
+    const text = textOfTurn(frames);
+    expect(frames.filter((f) => f.type === 'delta').length).toBeLessThanOrEqual(3);
+    const seqs = frames.map((f) => (f as { seq?: number }).seq!);
+    expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
+    first.socket.terminate();
+    await first.closed;
+    // Resuming from before the merged frame gets the same text again, without a gap.
+    const back = await TestClient.resume(server.url, token, seqs[0]!);
+    await back.waitFor((f) => f.type === 'result');
+    expect(textOfTurn([frames[0]!, ...back.frames.slice(1)])).toBe(text);
+    back.socket.close();
+  });
+});
