@@ -1,5 +1,6 @@
+// The public surface of `livekit-streaming-text`: what you call, the options you pass, and what
+// you read. test/exports.test.ts lists every name of every entry point; keep them few.
 export type {
-  OverflowPolicy,
   StreamEvent,
   TextCompleteEvent,
   TextDeltaEvent,
@@ -10,13 +11,6 @@ export type {
 } from './events.js';
 export { BufferOverflowError } from './reader-buffer.js';
 export { StreamReader } from './stream-reader.js';
-export {
-  DEFAULT_BUFFER_SIZE,
-  type ReadOptions,
-  type SessionWithOutput,
-  StreamingTextOutput,
-  type StreamingTextOutputOptions,
-} from './streaming-text-output.js';
-export type { TextOutput, TimedString } from './text-output.js';
-export type { AttachOptions, Timing } from './timing/attach-timing.js';
-export { STANDARD_SPEECH_RATE } from './timing/spoken-pacer.js';
+export { StreamingTextOutput, type StreamingTextOutputOptions } from './streaming-text-output.js';
+export type { TextOutput } from './text-output.js';
+export type { AttachOptions } from './timing/attach-timing.js';

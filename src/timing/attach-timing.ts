@@ -1,4 +1,5 @@
 import { attachInFront, markOurs } from '../attach.js';
+import type { StreamEvent } from '../events.js';
 import type { StreamingTextOutput, StreamingTextOutputOptions } from '../streaming-text-output.js';
 import { type Clock, systemClock } from './clock.js';
 import { SpokenPacer } from './spoken-pacer.js';
@@ -74,7 +75,8 @@ export function attachWithTiming(
         'StreamingTextOutput.attach: toolSteps needs an AgentSession (its speech_created event)',
       );
     }
-    generated.watchToolSteps(session as Required<SpokenSession>);
+    // Typed for text events by default (see `attach()`'s return type): this one carries steps.
+    (generated as StreamingTextOutput<StreamEvent>).watchToolSteps(session as Required<SpokenSession>);
   }
   if (generated !== undefined) {
     markOurs(generated);
