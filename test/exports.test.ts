@@ -105,7 +105,7 @@ describe('the public surface of the built package, per subpath', () => {
   beforeAll(async () => {
     packed = await packedProject({
       type: 'module',
-      dependencies: ['@livekit/agents', '@livekit/rtc-node', '@types/node'],
+      dependencies: ['@livekit/agents', '@livekit/rtc-node', 'react', '@types/node'],
     });
     const imports = Object.keys(SURFACE)
       .map((subpath, i) => `import * as m${i} from '${subpath}';\nexport { m${i} };`)
