@@ -1,6 +1,6 @@
-export type { Timing } from './attach.js';
+// The public surface of `livekit-streaming-text`: what you call, the options you pass, and what
+// you read. test/exports.test.ts lists every name of every entry point; keep them few.
 export type {
-  OverflowPolicy,
   StreamEvent,
   TextCompleteEvent,
   TextDeltaEvent,
@@ -13,11 +13,7 @@ export { BufferOverflowError } from './reader-buffer.js';
 export { StreamReader } from './stream-reader.js';
 export {
   type AttachOptions,
-  DEFAULT_BUFFER_SIZE,
-  type ReadOptions,
-  type SessionWithOutput,
   StreamingTextOutput,
   type StreamingTextOutputOptions,
 } from './streaming-text-output.js';
-export type { TextOutput, TimedString } from './text-output.js';
-export { STANDARD_SPEECH_RATE } from './timing/spoken-pacer.js';
+export type { TextOutput } from './text-output.js';

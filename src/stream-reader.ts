@@ -62,8 +62,11 @@ let control: ReaderControl | undefined;
  *
  * Readers come from `output.stream()` and `output.subscribe()`. Concurrent `next()` calls queue,
  * as Node's own stream iterators do: each settles with the next event, in call order.
+ *
+ * `E` is what the output can deliver: text events only (`TextEvent`) unless it was asked for tool
+ * steps, then every `StreamEvent`. The reader itself handles any event; `E` only narrows its type.
  */
-export class StreamReader implements AsyncIterableIterator<StreamEvent> {
+export class StreamReader<E extends StreamEvent = StreamEvent> implements AsyncIterableIterator<E> {
   #state: State = 'open';
   /**
    * The first waiting `next()`, in two fields: one waiter is the hot path (a `for await` loop waits
@@ -123,7 +126,7 @@ export class StreamReader implements AsyncIterableIterator<StreamEvent> {
     return this.#state === 'done' && this.#pendingAbort === undefined;
   }
 
-  next(): Promise<IteratorResult<StreamEvent>> {
+  next(): Promise<IteratorResult<E>> {
     // Behind earlier calls that are still waiting: take a place in the queue, never an event of theirs.
     if (this.#resolveNext === undefined) {
       const event = this.tryNext();
@@ -135,12 +138,12 @@ export class StreamReader implements AsyncIterableIterator<StreamEvent> {
       return Promise.reject(error);
     }
     if (this.#state !== 'open') return Promise.resolve(DONE);
-    return new Promise(this.#park);
+    return new Promise(this.#park) as Promise<IteratorResult<E>>;
   }
 
   /** The next buffered event, without waiting; `undefined` when none is buffered. */
-  tryNext(): StreamEvent | undefined {
-    const event = this.#buffer.shift();
+  tryNext(): E | undefined {
+    const event = this.#buffer.shift() as E | undefined;
     if (event === undefined) return undefined;
     this.#afterDelivery(event);
     if (this.#state === 'draining' && this.#buffer.length === 0) this.#finish();
@@ -165,7 +168,7 @@ export class StreamReader implements AsyncIterableIterator<StreamEvent> {
   }
 
   /** `break` out of a `for await` lands here: the reader is released at once. */
-  return(): Promise<IteratorResult<StreamEvent>> {
+  return(): Promise<IteratorResult<E>> {
     this.#pendingAbort = undefined;
     this.#finish();
     return Promise.resolve(DONE);

@@ -5,6 +5,7 @@ import type {
   StreamEvent,
   TextCompleteEvent,
   TextDeltaEvent,
+  TextEvent,
   ToolStepEvent,
 } from './events.js';
 import { flatten, RopeBudget } from './flatten.js';
@@ -40,6 +41,23 @@ export interface ReadOptions {
 export type SessionWithOutput = Pick<voice.AgentSession, 'output'>;
 
 export const DEFAULT_BUFFER_SIZE = 1024;
+
+/**
+ * The events an output from `attach(session, options)` yields: tool steps only when `toolSteps`
+ * may be true (a literal `true`, or a `boolean` known only at run time).
+ */
+type AttachedEvents<O> = 'toolSteps' extends keyof O
+  ? true extends O['toolSteps' & keyof O]
+    ? StreamEvent
+    : TextEvent
+  : TextEvent;
+
+/**
+ * Tool steps go only to an output typed to yield them (`StreamingTextOutput<StreamEvent>`): on a
+ * text-only one, `watchToolSteps`/`addToolStep` take nothing. A parameter, not a `this` type, so an
+ * output of text events stays assignable where any output is expected.
+ */
+type IfToolSteps<E extends StreamEvent, T> = ToolStepEvent extends E ? T : never;
 
 const RESOLVED: Promise<void> = Promise.resolve();
 
@@ -80,8 +98,12 @@ function checkNextInChain(value: unknown): TextOutput | undefined {
  *
  * After `close()`, calls from the framework are still forwarded to `nextInChain`, but nothing is
  * buffered or accumulated: a closed output costs nothing and never grows.
+ *
+ * `E` is what its readers yield, following the runtime: text events only, unless tool steps were
+ * asked for (`attach(session, { toolSteps: true })` types it `StreamingTextOutput<StreamEvent>`;
+ * write `new StreamingTextOutput<StreamEvent>()` to add steps yourself).
  */
-export class StreamingTextOutput extends TextOutputBase {
+export class StreamingTextOutput<E extends StreamEvent = TextEvent> extends TextOutputBase {
   readonly label = 'streaming_text';
   readonly bufferSize: number;
   readonly overflow: OverflowPolicy;
@@ -131,22 +153,21 @@ export class StreamingTextOutput extends TextOutputBase {
    * attached before `session.start({ room })`, it chains in front of the room's output once the
    * session starts (`src/attach.ts`). `timing` picks generated or spoken text (`src/timing/`).
    */
-  static attach(
+  static attach<const O extends AttachOptions = Record<never, never>>(
     session: SessionWithOutput,
-    options: AttachOptions & { timing: 'both' },
-  ): StreamingTextOutput & { readonly spoken: StreamingTextOutput };
-  static attach(session: SessionWithOutput, options?: AttachOptions): StreamingTextOutput;
-  static attach(session: SessionWithOutput, options: AttachOptions = {}): StreamingTextOutput {
-    return attachOutputs(session, options, (o: StreamingTextOutputOptions) => new StreamingTextOutput(o));
+    options?: O,
+  ): StreamingTextOutput<AttachedEvents<O>> &
+    (O extends { timing: 'both' } ? { readonly spoken: StreamingTextOutput } : unknown) {
+    return attachOutputs(session, options ?? {}, (o) => new StreamingTextOutput(o)) as never;
   }
 
   /**
    * Delivers the session's tool steps to every reader from now on (what `attach(session,
    * { toolSteps: true })` does). Ends with `close()`; the returned function stops it sooner.
    */
-  watchToolSteps(session: SessionWithSpeech): () => void {
+  watchToolSteps(session: IfToolSteps<E, SessionWithSpeech>): () => void {
     this.stopWatchingSteps?.();
-    const stop = watchToolSteps(session, (step) => this.addToolStep(step));
+    const stop = watchToolSteps(session, (step) => this.addToolStep(step as IfToolSteps<E, ToolStepEvent>));
     this.stopWatchingSteps = () => {
       stop();
       this.stopWatchingSteps = undefined;
@@ -164,7 +185,7 @@ export class StreamingTextOutput extends TextOutputBase {
    * after a tool's output is the answer to it: the waiting steps go out before its text. Steps are
    * never merged, dropped or reordered by an overflow policy, and never wait for a reader.
    */
-  addToolStep(step: ToolStepEvent): void {
+  addToolStep(step: IfToolSteps<E, ToolStepEvent>): void {
     if (this.closed) return;
     if (this.inGeneration) {
       this.heldSteps.push(step);
@@ -263,7 +284,7 @@ export class StreamingTextOutput extends TextOutputBase {
    * @example
    * for await (const event of output.stream()) render(event); // ends after this generation
    */
-  stream(options: ReadOptions = {}): StreamReader {
+  stream(options: ReadOptions = {}): StreamReader<E> {
     const buffer = createReaderBuffer(this.overflow, this.bufferSize);
     if (this.activeStreamReaders === 0 && this.backlog !== undefined) moveAll(this.backlog, buffer);
     const reader = readerControl.create(buffer, this.source, {
@@ -272,7 +293,7 @@ export class StreamingTextOutput extends TextOutputBase {
     });
     if (this.closed) {
       readerControl.end(reader);
-      return reader;
+      return reader as StreamReader<E>;
     }
     this.streamReaders.add(reader);
     this.activeStreamReaders++;
@@ -280,7 +301,7 @@ export class StreamingTextOutput extends TextOutputBase {
   }
 
   /** `for await (… of output)`: the same as `stream()`, one generation; see `subscribe()` for all. */
-  [Symbol.asyncIterator](): StreamReader {
+  [Symbol.asyncIterator](): StreamReader<E> {
     return this.stream();
   }
 
@@ -293,13 +314,13 @@ export class StreamingTextOutput extends TextOutputBase {
    * @example
    * for await (const event of output.subscribe()) render(event); // runs until close()/break
    */
-  subscribe(options: ReadOptions = {}): StreamReader {
+  subscribe(options: ReadOptions = {}): StreamReader<E> {
     const reader = readerControl.create(createReaderBuffer(this.overflow, this.bufferSize), this.source, {
       signal: checkSignal(options),
     });
     if (this.closed) {
       readerControl.end(reader);
-      return reader;
+      return reader as StreamReader<E>;
     }
     return this.register(reader);
   }
@@ -315,10 +336,10 @@ export class StreamingTextOutput extends TextOutputBase {
     }
   }
 
-  private register(reader: StreamReader): StreamReader {
+  private register(reader: StreamReader): StreamReader<E> {
     this.readers = [...this.readers, reader];
     readerControl.start(reader);
-    return reader;
+    return reader as StreamReader<E>;
   }
 
   /** The `block` path: wait for every reader to have room, then take the chunk. */

@@ -1,6 +1,7 @@
 import { DefaultChatTransport, type UIMessage } from 'ai';
 import { describe, expect, it } from 'vitest';
-import { CHAT_ERRORS, UI_MESSAGE_STREAM_HEADERS } from '../src/ai-sdk/index.js';
+import { UI_MESSAGE_STREAM_HEADERS } from '../src/ai-sdk/http.js';
+import { CHAT_ERRORS } from '../src/ai-sdk/index.js';
 import {
   AI_SDK_SKIP_REASON,
   aiSdkUnsupported,

@@ -68,7 +68,7 @@ describe('the packed package in a fresh project', () => {
       .filter((f) => /\.d\.c?ts$/.test(f))
       .map((f) => readFileSync(join(dist, f), 'utf8'));
     const classes = declarations.flatMap(
-      (d) => d.match(/declare class StreamReader [^{]*\{[\s\S]*?\n\}/g) ?? [],
+      (d) => d.match(/declare class StreamReader\b[^{]*\{[\s\S]*?\n\}/g) ?? [],
     );
     expect(classes.length).toBeGreaterThanOrEqual(2); // ESM and CommonJS declarations
     for (const body of classes) {

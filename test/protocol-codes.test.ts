@@ -1,11 +1,14 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { CLIENT_CLOSE_CODE, CLIENT_ERROR_CODES, CLOSE_CODES, ERROR_CODES } from '../src/client/index.js';
 import * as server from '../src/server/index.js';
 import { startServer } from './helpers/server.js';
 import { TestClient } from './helpers/ws-client.js';
+import { documents } from './readme/documents.js';
 
-const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+/** The README and its guides (docs/*.md), where the protocol's reference lives. */
+const readme = documents()
+  .map((d) => d.text)
+  .join('\n\n');
 /** The text from `start` up to the next blank line. */
 const section = (start: string) => {
   const at = readme.indexOf(start);

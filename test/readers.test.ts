@@ -162,11 +162,11 @@ describe('ending readers', () => {
     await out.captureText('b');
     out.flush();
     next.close();
-    expect(
-      (await collect(downstream)).map((e) =>
-        e.type === 'text_delta' ? e.delta : e.type === 'text_complete' ? e.text : e.type,
-      ),
-    ).toEqual(['a', 'b', 'ab']);
+    expect((await collect(downstream)).map((e) => (e.type === 'text_delta' ? e.delta : e.text))).toEqual([
+      'a',
+      'b',
+      'ab',
+    ]);
   });
 
   it('an aborted signal ends that loop with an AbortError, and only that loop', async () => {

@@ -1,12 +1,14 @@
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type PackedProject, packedProject, root, sh } from './helpers/packed-project.js';
+import { type PackedProject, packedProject, sh } from './helpers/packed-project.js';
 import { readmeBlocks } from './readme/blocks.js';
+import { documents } from './readme/documents.js';
 import { asCommonJs, extractBlocks, type ReadmeBlock } from './readme/extract.js';
 
-const blocks = extractBlocks(readFileSync(join(root, 'README.md'), 'utf8'));
+/** Every block of the README and of each guide in docs/: one mechanism for all of them. */
+const blocks = documents().flatMap((doc) => extractBlocks(doc.text, doc.path));
 /** A file name that says which block it is: `05-client-streamingagentclient-1.ts`. */
 const fileOf = (block: ReadmeBlock, index: number) =>
   `${String(index + 1).padStart(2, '0')}-${block.key
@@ -41,7 +43,7 @@ beforeAll(async () => {
   mkdirSync(dir);
   blocks.forEach((block, i) => {
     const setup = readmeBlocks[block.key] ?? {};
-    const header = `// README.md line ${block.line}: "${block.key}"`;
+    const header = `// ${block.file} line ${block.line}: "${block.key}"`;
     const esm = [header, setup.prelude ?? '', block.code, setup.epilogue ?? ''].join('\n');
     writeFileSync(join(dir, `${fileOf(block, i)}.${block.lang}`), `${esm}\n`);
     if (setup.commonjs) {
@@ -77,6 +79,10 @@ beforeAll(async () => {
 afterAll(() => rm(packed.work, { recursive: true, force: true }), 120_000);
 
 describe('the README code blocks, as a user copies them', () => {
+  it('the guides have blocks too, checked the same way', () => {
+    expect(blocks.filter((b) => b.file !== 'README.md').length).toBeGreaterThan(0);
+  });
+
   it('every block has an entry in test/readme/blocks.ts, and every entry a block', () => {
     const keys = blocks.map((b) => b.key);
     expect(
@@ -85,19 +91,19 @@ describe('the README code blocks, as a user copies them', () => {
     ).toEqual([]);
     expect(
       Object.keys(readmeBlocks).filter((k) => !keys.includes(k)),
-      'no README block has these keys',
+      'no README or guide block has these keys',
     ).toEqual([]);
   });
 
-  describe.each(blocks.map((block, i) => ({ ...block, file: fileOf(block, i) })))('$key', (block) => {
-    it(`type-checks under strict, module nodenext (README.md line ${block.line})`, () => {
-      const errors = diagnostics.split('\n').filter((line) => line.startsWith(`blocks/${block.file}.`));
+  describe.each(blocks.map((block, i) => ({ ...block, out: fileOf(block, i) })))('$key', (block) => {
+    it(`type-checks under strict, module nodenext (${block.file} line ${block.line})`, () => {
+      const errors = diagnostics.split('\n').filter((line) => line.startsWith(`blocks/${block.out}.`));
       expect(errors).toEqual([]);
     });
 
     if (readmeBlocks[block.key]?.run) {
       it('runs and prints what the README says', async () => {
-        const { stdout } = await sh(process.execPath, [`out/${block.file}.js`], packed.project);
+        const { stdout } = await sh(process.execPath, [`out/${block.out}.js`], packed.project);
         readmeBlocks[block.key]!.run!(stdout);
       }, 120_000);
     }

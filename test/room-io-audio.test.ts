@@ -1,7 +1,8 @@
 import { setImmediate as immediate, setTimeout as sleep } from 'node:timers/promises';
 import { log, tokenize, voice } from '@livekit/agents';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { STANDARD_SPEECH_RATE, type StreamEvent, StreamingTextOutput } from '../src/index.js';
+import { type StreamEvent, StreamingTextOutput } from '../src/index.js';
+import { STANDARD_SPEECH_RATE } from '../src/timing/spoken-pacer.js';
 import { SpeakingAgent } from './helpers/clock-audio-output.js';
 import { createFakeRoom } from './helpers/fake-room.js';
 

@@ -4,7 +4,7 @@ import { setImmediate as immediate } from 'node:timers/promises';
 import { tokenize, type voice } from '@livekit/agents';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import worker from '../examples/worker.js';
-import { STANDARD_SPEECH_RATE } from '../src/index.js';
+import { STANDARD_SPEECH_RATE } from '../src/timing/spoken-pacer.js';
 import { ENTRYPOINT_SHUTDOWN_TIMEOUT_MS, startFakeJob } from './helpers/fake-job.js';
 import { createFakeRoom } from './helpers/fake-room.js';
 import { type RealtimeTurn, startOpenAIRealtimeServer } from './helpers/openai-realtime-server.js';

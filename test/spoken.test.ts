@@ -4,13 +4,8 @@ import { dirname, join } from 'node:path';
 import { setImmediate as immediate } from 'node:timers/promises';
 import { log, tokenize, voice } from '@livekit/agents';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import {
-  STANDARD_SPEECH_RATE,
-  type StreamEvent,
-  StreamingTextOutput,
-  type TextDeltaEvent,
-} from '../src/index.js';
-import { SpokenPacer } from '../src/timing/spoken-pacer.js';
+import { type StreamEvent, StreamingTextOutput, type TextDeltaEvent } from '../src/index.js';
+import { SpokenPacer, STANDARD_SPEECH_RATE } from '../src/timing/spoken-pacer.js';
 import { ClockAudioOutput, FRAME_MS, SpeakingAgent, silentFrame } from './helpers/clock-audio-output.js';
 import { createFakeRoom } from './helpers/fake-room.js';
 import { ManualClock } from './helpers/manual-clock.js';

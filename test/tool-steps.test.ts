@@ -198,7 +198,7 @@ describe('StreamingTextOutput with toolSteps', () => {
   });
 
   it('holds a step that arrives mid-generation until that generation completes', async () => {
-    const out = new StreamingTextOutput();
+    const out = new StreamingTextOutput<StreamEvent>();
     const reader = out.subscribe();
     await out.captureText('Let me ');
     out.addToolStep({ type: 'tool_call', callId: 'c1', name: 'f', arguments: '{}' });
@@ -235,7 +235,7 @@ describe('StreamingTextOutput with toolSteps', () => {
     const call = { type: 'tool_call', callId: 'c1', name: 'f', arguments: '{}' } as const;
     const output = { type: 'tool_output', callId: 'c1', name: 'f', output: '1', isError: false } as const;
     // The asking text arrives after the call: the call follows its text_complete.
-    const asking = new StreamingTextOutput();
+    const asking = new StreamingTextOutput<StreamEvent>();
     const a = asking.subscribe();
     asking.addToolStep(call);
     await asking.captureText('Ok.');
@@ -243,7 +243,7 @@ describe('StreamingTextOutput with toolSteps', () => {
     asking.close();
     expect((await collect(a)).map((e) => e.type)).toEqual(['text_delta', 'text_complete', 'tool_call']);
     // Call and output, then the answer: both steps come before the answer's text.
-    const answering = new StreamingTextOutput();
+    const answering = new StreamingTextOutput<StreamEvent>();
     const b = answering.subscribe();
     answering.addToolStep(call);
     answering.addToolStep(output);
@@ -257,7 +257,7 @@ describe('StreamingTextOutput with toolSteps', () => {
       'text_complete',
     ]);
     // No text at all: the call goes out within a macrotask, and whenIdle() waits for it.
-    const alone = new StreamingTextOutput();
+    const alone = new StreamingTextOutput<StreamEvent>();
     const c = alone.subscribe();
     alone.addToolStep(call);
     await alone.whenIdle();
@@ -267,7 +267,7 @@ describe('StreamingTextOutput with toolSteps', () => {
 
   it('never merges, drops or reorders a step, under every overflow policy', async () => {
     for (const overflow of ['coalesce', 'block', 'error'] as const) {
-      const out = new StreamingTextOutput({ bufferSize: 2, overflow });
+      const out = new StreamingTextOutput<StreamEvent>({ bufferSize: 2, overflow });
       const reader = out.subscribe();
       const produced: StreamEvent['type'][] = [];
       for (let step = 1; step <= 5; step++) {
@@ -556,7 +556,7 @@ describe('clients', () => {
 
 describe('stream() with tool steps', () => {
   it('ends at the generation’s text_complete; the steps after it open the next loop', async () => {
-    const out = new StreamingTextOutput();
+    const out = new StreamingTextOutput<StreamEvent>();
     await out.captureText('Let me check.');
     out.addToolStep({ type: 'tool_call', callId: 'c1', name: 'f', arguments: '{}' });
     out.flush();

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { voice } from '@livekit/agents';
 import type { UIMessage } from 'ai';
+import type { StreamEvent } from '../events.js';
 import { appendRestoredItems } from '../server/chat-context.js';
 import { attachServerReader, createTextSession } from '../server/text-session.js';
 import type { StreamReader } from '../stream-reader.js';
@@ -17,7 +18,7 @@ import { UIChunkMapper } from './ui-chunks.js';
  */
 export class ChatSession {
   private session: voice.AgentSession | undefined;
-  private output: StreamingTextOutput | undefined;
+  private output: StreamingTextOutput<StreamEvent> | undefined;
   private reader: StreamReader | undefined;
   private playing: PlayingTurn | undefined;
   private closing = false;

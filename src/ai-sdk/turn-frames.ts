@@ -1,4 +1,5 @@
 import type { voice } from '@livekit/agents';
+import type { StreamEvent } from '../events.js';
 import { EventFramer } from '../server/event-frames.js';
 import type { FrameSender } from '../server/frame-sender.js';
 import { Turn } from '../server/turn.js';
@@ -8,7 +9,7 @@ import type { TurnFrame } from './ui-chunks.js';
 
 export interface TurnSource {
   session: voice.AgentSession;
-  output: StreamingTextOutput;
+  output: StreamingTextOutput<StreamEvent>;
   reader: StreamReader;
   turnTimeoutMs: number;
   onError: (error: unknown, where: string) => void;

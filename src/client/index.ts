@@ -26,11 +26,8 @@ export type {
   CompleteFrame,
   DeltaFrame,
   ErrorCode,
-  ErrorFrame,
-  ReadyFrame,
   ResultEvent,
   ResultFrame,
-  ServerFrame,
   ToolCallFrame,
   ToolOutputFrame,
 } from '../protocol.js';
@@ -41,8 +38,6 @@ export {
   ERROR_CODES,
 } from '../protocol.js';
 export type { StreamingAgentClientOptions } from './options.js';
-export type { ReconnectOptions } from './reconnect.js';
-export type { WebSocketConstructor, WebSocketLike } from './websocket-like.js';
 
 export type ClientStatus = 'idle' | 'connecting' | 'open' | 'reconnecting' | 'closed';
 

@@ -2,9 +2,9 @@ import { voice } from '@livekit/agents';
 import { WEATHER_TOOL_NAME, weatherTool } from './weather.js';
 
 export { DemoLLM, type DemoLLMOptions } from './demo-llm.js';
-export { fakeWeather, WEATHER_TOOL_NAME, weatherTool } from './weather.js';
+export { weatherTool } from './weather.js';
 
-export const DEMO_INSTRUCTIONS =
+const DEMO_INSTRUCTIONS =
   'You are a friendly assistant in a streaming-text demo. Keep answers short. ' +
   'Use the lookupWeather tool when asked about the weather.';
 

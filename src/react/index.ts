@@ -7,12 +7,6 @@ import {
 } from '../client/index.js';
 import { type AgentTurn, TurnStore } from './turn-store.js';
 
-export type {
-  ClientStatus,
-  ResultEvent,
-  ResumeOutcome,
-  StreamingAgentClientOptions,
-} from '../client/index.js';
 export type { AgentTurn, TextPart, ToolPart, TurnPart, TurnStatus } from './turn-store.js';
 
 /**

@@ -11,35 +11,14 @@ import { errorReporter } from './report-error.js';
 import { SessionHost } from './session-host.js';
 import { checkUpgrade, refuseUpgrade } from './upgrade-guard.js';
 
-export type {
-  ClientFrame,
-  CompleteFrame,
-  DeltaFrame,
-  ErrorCode,
-  ErrorFrame,
-  ReadyFrame,
-  ResultEvent,
-  ResultFrame,
-  ResumeFrame,
-  SequencedFrame,
-  ServerFrame,
-  ToolCallFrame,
-  ToolOutputFrame,
-} from '../protocol.js';
+export type { ClientFrame, ErrorCode, ServerFrame } from '../protocol.js';
 export { CLOSE_CODES, ERROR_CODES } from '../protocol.js';
-export type { PrimaryHandle, RunWorkersOptions, WorkerHandle, WorkerServer } from './cluster.js';
+export type { RunWorkersOptions } from './cluster.js';
 export { runWorkers } from './cluster.js';
-export type { FrameLog, FrameLogRead, MemoryFrameLogOptions } from './frame-log.js';
+export type { FrameLog, MemoryFrameLogOptions } from './frame-log.js';
 export { MemoryFrameLog } from './frame-log.js';
-export type {
-  ConnectionContext,
-  DisconnectPolicy,
-  SessionOptions,
-  StreamingServerOptions,
-} from './options.js';
-export type { SessionRegistryOptions } from './session-registry.js';
-export { createResumeToken, SessionRegistry, tokenKey } from './session-registry.js';
-export type { ConversationRecord, SessionStore, StoredSession } from './session-store.js';
+export type { ConnectionContext, StreamingServerOptions } from './options.js';
+export type { SessionStore } from './session-store.js';
 
 export interface StreamingServer {
   /** `ws://host:port/path` of the listener. */

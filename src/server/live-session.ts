@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { llm, type voice } from '@livekit/agents';
+import type { StreamEvent } from '../events.js';
 import { clientWantsAccumulated } from '../negotiation.js';
 import type { ErrorCode } from '../protocol.js';
 import type { StreamReader } from '../stream-reader.js';
@@ -52,7 +53,7 @@ export class LiveSession {
   key: string | undefined;
   private readonly queue: QueuedMessage[] = [];
   private session: voice.AgentSession | undefined;
-  private output: StreamingTextOutput | undefined;
+  private output: StreamingTextOutput<StreamEvent> | undefined;
   private reader: StreamReader | undefined;
   private current: Turn | undefined;
   private answering: Promise<void> | undefined;

@@ -1,4 +1,5 @@
 import { type llm, voice } from '@livekit/agents';
+import type { StreamEvent } from '../events.js';
 import type { StreamReader } from '../stream-reader.js';
 import { StreamingTextOutput } from '../streaming-text-output.js';
 import type { SessionOptions } from './options.js';
@@ -23,7 +24,7 @@ export function createTextSession(
 export function attachServerReader(
   session: voice.AgentSession,
   bufferSize: number,
-): { output: StreamingTextOutput; reader: StreamReader } {
+): { output: StreamingTextOutput<StreamEvent>; reader: StreamReader } {
   const output = StreamingTextOutput.attach(session, { bufferSize, backlogSize: 0, toolSteps: true });
   return { output, reader: output.subscribe() };
 }

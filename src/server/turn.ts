@@ -1,4 +1,5 @@
 import { voice } from '@livekit/agents';
+import type { StreamEvent } from '../events.js';
 import type { ErrorCode, ResultFrame } from '../protocol.js';
 import { errorFrame } from '../protocol.js';
 import type { StreamReader } from '../stream-reader.js';
@@ -11,7 +12,7 @@ import { toResultEvents } from './run-events.js';
 
 export interface TurnContext {
   session: voice.AgentSession;
-  output: StreamingTextOutput;
+  output: StreamingTextOutput<StreamEvent>;
   /** This connection's reader of `output`. */
   reader: StreamReader;
   sender: FrameSink;

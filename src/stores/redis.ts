@@ -1,17 +1,14 @@
-import type { SequencedFrame } from '../protocol.js';
-import type { ConversationRecord, SessionStore, StoredSession } from '../server/session-store.js';
-
-export type { ConversationRecord, SessionStore, StoredSession } from '../server/session-store.js';
-
 import { randomUUID } from 'node:crypto';
+import type { SequencedFrame } from '../protocol.js';
 import type { FrameLog, FrameLogRead } from '../server/frame-log.js';
 import { loggedForm } from '../server/frame-log.js';
+import type { ConversationRecord, SessionStore, StoredSession } from '../server/session-store.js';
 
 /**
  * The one method this module needs of a Redis client: ioredis's `call(command, ...args)`. Pass an
  * `ioredis` instance (`new Redis(url)`); nothing here imports ioredis, so it stays an optional peer.
  */
-export interface RedisCaller {
+interface RedisCaller {
   call(command: string, ...args: Array<string | number>): Promise<unknown>;
 }
 

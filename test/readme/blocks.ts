@@ -1,6 +1,7 @@
 /**
- * What each TypeScript block of README.md assumes, keyed by `<heading> #<n>` (n counts the ts/tsx
- * blocks under that heading). test/readme.test.ts extracts every block, writes it into a fresh project
+ * What each TypeScript block of README.md and of the guides in docs/ assumes, keyed by
+ * `<heading> #<n>` (n counts the ts/tsx blocks under that heading; a guide's keys start with its
+ * path, `docs/server.md: `). test/readme.test.ts extracts every block, writes it into a fresh project
  * that installed the packed tarball, and type-checks it as a user would (`strict`, `module: nodenext`,
  * `"type": "module"`, `skipLibCheck` as the README says).
  *
@@ -24,12 +25,28 @@ export interface BlockSetup {
 const SAME =
   'type Same<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;';
 
+const SESSION = "import type { voice } from '@livekit/agents';\ndeclare const session: voice.AgentSession;";
+const AGENT_FACTORIES = [
+  "import { createStreamingServer, type StreamingServerOptions } from 'livekit-streaming-text/server';",
+  "declare const createAgent: StreamingServerOptions['createAgent'];",
+  "declare const createLLM: StreamingServerOptions['createLLM'];",
+].join('\n');
+
 export const readmeBlocks: Record<string, BlockSetup> = {
-  'Attach in one line #1': {
-    prelude: "import type { voice } from '@livekit/agents';\ndeclare const session: voice.AgentSession;",
+  // README.md
+  'Attach in one line #1': { prelude: SESSION, commonjs: true },
+  'WebSocket: server and client #1': { commonjs: true },
+  'WebSocket: server and client #2': {
+    prelude: 'declare function render(text: string): void;',
     commonjs: true,
   },
-  'A complete example, offline #1': {
+  'React #1': {},
+  'AI SDK: `useChat` #1': {},
+  'In a room: a worker #1': { prelude: SESSION, commonjs: true },
+
+  // docs/output.md
+  'docs/output.md: Attach in one line #1': { prelude: SESSION, commonjs: true },
+  'docs/output.md: A complete example, offline #1': {
     run: (stdout) => {
       expect(stdout).toContain(
         'generation 1 complete: "Hi! I stream my replies a few characters at a time."',
@@ -38,23 +55,11 @@ export const readmeBlocks: Record<string, BlockSetup> = {
       expect(stdout).toContain('run finished with 4 events');
     },
   },
-  'Text as it is spoken #1': {
-    prelude: "import type { voice } from '@livekit/agents';\ndeclare const session: voice.AgentSession;",
-    commonjs: true,
-  },
-  'API: `StreamingTextOutput` #3': {
-    prelude: [
-      "import type { voice } from '@livekit/agents';",
-      "import { StreamingTextOutput } from 'livekit-streaming-text';",
-      'declare const session: voice.AgentSession;',
-    ].join('\n'),
-    commonjs: true,
-  },
-  'API: `StreamingTextOutput` #1': {
+  'docs/output.md: Options and events #1': {
     prelude: "import type { TextOutput } from 'livekit-streaming-text';",
     epilogue: `import type * as pkg from 'livekit-streaming-text';\n${SAME}\nexport const readmeShowsTheRealOptions: Same<StreamingTextOutputOptions, pkg.StreamingTextOutputOptions> = true;`,
   },
-  'API: `StreamingTextOutput` #2': {
+  'docs/output.md: Options and events #2': {
     epilogue: [
       "import type * as pkg from 'livekit-streaming-text';",
       SAME,
@@ -67,28 +72,52 @@ export const readmeBlocks: Record<string, BlockSetup> = {
       '] = [true, true, true, true, true];',
     ].join('\n'),
   },
-  'Server: `createStreamingServer` #1': { commonjs: true },
-  'Every core: `runWorkers` #1': {
+  // Types follow the runtime default: text events only unless tool steps were asked for (issue 19).
+  'docs/output.md: Which events a reader yields #1': {
+    prelude: `${SESSION}\ndeclare function use(text: string): void;`,
+    epilogue: [
+      "import type * as pkg from 'livekit-streaming-text';",
+      SAME,
+      'type Yields<O> = O extends StreamingTextOutput<infer E> ? E : never;',
+      'const withSteps = StreamingTextOutput.attach(session, { toolSteps: true });',
+      'export const readerTypes: [',
+      '  Same<Yields<typeof output>, pkg.TextEvent>,',
+      '  Same<Yields<typeof withSteps>, pkg.StreamEvent>,',
+      '] = [true, true];',
+    ].join('\n'),
+    commonjs: true,
+  },
+  'docs/output.md: Tool steps #1': {
+    prelude: [SESSION, "import { StreamingTextOutput } from 'livekit-streaming-text';"].join('\n'),
+    commonjs: true,
+  },
+
+  // docs/room.md
+  'docs/room.md: Text as it is spoken #1': { prelude: SESSION, commonjs: true },
+
+  // docs/server.md
+  'docs/server.md: Create a server #1': { commonjs: true },
+  'docs/server.md: Every core: `runWorkers` #1': {
     prelude: [
       "import type { StreamingServerOptions } from 'livekit-streaming-text/server';",
       "declare const createAgent: StreamingServerOptions['createAgent'];",
       "declare const createLLM: StreamingServerOptions['createLLM'];",
     ].join('\n'),
   },
-  'Several processes, one Redis #1': {
-    prelude: [
-      "import { createStreamingServer, type StreamingServerOptions } from 'livekit-streaming-text/server';",
-      "declare const createAgent: StreamingServerOptions['createAgent'];",
-      "declare const createLLM: StreamingServerOptions['createLLM'];",
-    ].join('\n'),
-  },
-  'Client: `StreamingAgentClient` #1': {
+
+  // docs/resume.md
+  'docs/resume.md: Several processes, one Redis #1': { prelude: AGENT_FACTORIES },
+
+  // docs/client.md
+  'docs/client.md: Client: `StreamingAgentClient` #1': {
     prelude: 'declare function render(text: string): void;',
     commonjs: true,
   },
-  'React: `useStreamingAgent` #1': {},
-  'React: `useStreamingAgent` #2': {},
-  'AI SDK: `useChat` talks to a LiveKit agent #1': {},
-  'AI SDK: `useChat` talks to a LiveKit agent #2': {},
-  'AI SDK: `useChat` talks to a LiveKit agent #3': {},
+  'docs/client.md: React: `useStreamingAgent` #1': {},
+  'docs/client.md: Parts #1': {},
+
+  // docs/ai-sdk.md
+  'docs/ai-sdk.md: The server #1': {},
+  'docs/ai-sdk.md: On the page #1': {},
+  'docs/ai-sdk.md: Stop and regenerate #1': {},
 };

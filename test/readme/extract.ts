@@ -1,7 +1,12 @@
-/** One fenced TypeScript block of the README, named by where it sits. */
+/** One fenced TypeScript block of the README or a guide, named by where it sits. */
 export interface ReadmeBlock {
-  /** `<nearest heading above it> #<n>`: n counts the ts/tsx blocks under that heading, from 1. */
+  /**
+   * `<nearest heading above it> #<n>`: n counts the ts/tsx blocks under that heading, from 1. In a
+   * guide the key starts with its path: `docs/server.md: <heading> #<n>`.
+   */
   key: string;
+  /** The document it is in: `README.md`, `docs/server.md`. */
+  file: string;
   lang: 'ts' | 'tsx';
   code: string;
   /** 1-based line of the opening fence, for messages. */
@@ -12,7 +17,8 @@ export interface ReadmeBlock {
  * Every ```ts and ```tsx block of a Markdown text. Blocks are keyed by their heading rather than their
  * position in the file, so adding a block elsewhere does not rename the others.
  */
-export function extractBlocks(markdown: string): ReadmeBlock[] {
+export function extractBlocks(markdown: string, file = 'README.md'): ReadmeBlock[] {
+  const prefix = file === 'README.md' ? '' : `${file}: `;
   const blocks: ReadmeBlock[] = [];
   const perHeading = new Map<string, number>();
   const lines = markdown.split('\n');
@@ -28,7 +34,7 @@ export function extractBlocks(markdown: string): ReadmeBlock[] {
       if (lang === 'ts' || lang === 'tsx') {
         const n = (perHeading.get(heading) ?? 0) + 1;
         perHeading.set(heading, n);
-        blocks.push({ key: `${heading} #${n}`, lang, code: body.join('\n'), line: start + 1 });
+        blocks.push({ key: `${prefix}${heading} #${n}`, file, lang, code: body.join('\n'), line: start + 1 });
       }
       continue;
     }
