@@ -97,10 +97,3 @@ export function resolveChatOptions(options: AISDKChatsOptions): ResolvedChatOpti
       ((error, where) => console.error(`[livekit-streaming-text/ai-sdk] ${where}:`, error)),
   };
 }
-
-export function originAllowed(options: ResolvedChatOptions, origin: string | undefined): boolean {
-  const allowed = options.allowedOrigins;
-  if (allowed === undefined) return true;
-  if (typeof allowed === 'function') return allowed(origin);
-  return origin !== undefined && allowed.includes(origin);
-}

@@ -7,10 +7,18 @@ import {
   type WebSocketChatTransportResponse,
 } from 'ai';
 import { type RawData, WebSocket, WebSocketServer } from 'ws';
+import {
+  FORBIDDEN,
+  originAllowed,
+  parseTarget,
+  refuseUnclaimedUpgrade,
+  refuseUpgrade,
+  SERVICE_UNAVAILABLE,
+} from '../gate/index.js';
 import { tickCork } from '../server/tick-cork.js';
 import type { ChatRegistry } from './chat-registry.js';
 import { CHAT_ERRORS } from './chat-registry.js';
-import { originAllowed, type ResolvedChatOptions } from './options.js';
+import type { ResolvedChatOptions } from './options.js';
 import { follow, type TurnLog } from './turn-log.js';
 
 /** Bytes queued on a socket before a request stops sending and waits. */
@@ -26,10 +34,6 @@ export interface ChatWebSocket {
   readonly activeSockets: number;
   /** Stops listening for upgrades and closes every socket (1001). Chats stay. */
   close(): Promise<void>;
-}
-
-function refuse(socket: Duplex, status: number, reason: string): void {
-  socket.end(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
 }
 
 /**
@@ -50,10 +54,11 @@ export function attachChatWebSocket(
   let closing: Promise<void> | undefined;
 
   const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer) => {
-    if (new URL(request.url ?? '/', 'http://x').pathname !== path) return;
+    if (parseTarget(request.url)?.path !== path) return refuseUnclaimedUpgrade(server, request, socket);
     socket.on('error', () => undefined);
-    if (closing) return refuse(socket, 503, 'Service Unavailable');
-    if (!originAllowed(options, request.headers.origin)) return refuse(socket, 403, 'Forbidden');
+    if (closing) return refuseUpgrade(socket, ...SERVICE_UNAVAILABLE);
+    if (!originAllowed(options.allowedOrigins, request.headers.origin, options.onError))
+      return refuseUpgrade(socket, ...FORBIDDEN);
     wss.handleUpgrade(request, socket, head, (ws) => {
       sockets.add(ws);
       serveSocket(ws, request, chats, tickCork(socket));

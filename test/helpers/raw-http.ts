@@ -46,3 +46,33 @@ export function quietSocket(port: number, send = ''): Promise<Socket> {
     socket.on('error', reject);
   });
 }
+
+/**
+ * Sends `GET <target>` by hand (a target `fetch` would normalise away: `//`, absolute-form, a
+ * malformed one), plain or with `Upgrade: websocket`, and reports the status the server answered.
+ */
+export async function rawRequest(
+  port: number,
+  target: string,
+  { upgrade = false, waitMs = 5_000 }: { upgrade?: boolean; waitMs?: number } = {},
+): Promise<UpgradeAnswer> {
+  if (upgrade) return rawUpgrade(port, target, waitMs);
+  return new Promise<UpgradeAnswer>((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    let data = '';
+    const done = (answer: UpgradeAnswer) => {
+      clearTimeout(timer);
+      socket.destroy();
+      resolve(answer);
+    };
+    const timer = setTimeout(() => done('no answer'), waitMs);
+    socket.on('error', () => undefined);
+    socket.on('data', (chunk) => {
+      data += chunk.toString('latin1');
+      const match = /^HTTP\/1\.1 (\d{3})/.exec(data);
+      if (match) done({ status: Number(match[1]) });
+    });
+    socket.on('close', () => done('closed'));
+    socket.write(`GET ${target} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nConnection: close\r\n\r\n`);
+  });
+}
