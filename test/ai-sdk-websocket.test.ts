@@ -265,15 +265,6 @@ describe.skipIf(aiSdkUnsupported)(
       expect(chat.status).toBe('ready');
     });
 
-    it('regenerate-message gets a clear error until it is supported', async () => {
-      const server = await startChatServer();
-      const { chat } = chatOver(server.wsUrl);
-      await chat.sendMessage({ text: 'hello' });
-      await chat.regenerate();
-      expect(chat.status).toBe('error');
-      expect(chat.error?.message).toBe(CHAT_ERRORS.regenerate);
-    });
-
     it('one AgentSession per chat id, reused across sockets: the agent remembers the first turn', async () => {
       const llm = new SlowWordsLLM((text) => `you said ${text}`, 0);
       const server = await startChatServer({ createLLM: () => llm });

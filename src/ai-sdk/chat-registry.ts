@@ -8,7 +8,8 @@ import type { TurnLog } from './turn-log.js';
 export type StartResult = { ok: true; log: TurnLog } | { ok: false; status: number; errorText: string };
 
 export const CHAT_ERRORS = {
-  regenerate: 'regenerate-message is not supported yet: send a new message instead',
+  trigger: 'unknown trigger: expected submit-message or regenerate-message',
+  aborted: 'the request was aborted before its turn started',
   noUserMessage: 'the last message must be a user message with text',
   forbidden: 'this chat is not yours',
   tooManyChats: 'too many chats are answering right now; try again later',
@@ -49,16 +50,23 @@ export class ChatRegistry {
     }
   }
 
-  /** Starts a turn answering the last of `messages` (the caller has authorized the request). */
+  /**
+   * Starts a turn answering the last of `messages` (the caller has authorized the request).
+   * `trigger` is the AI SDK's: `submit-message`, or `regenerate-message` (the client has dropped the
+   * answer it replaces, so `messages` ends with the user message to answer again; the agent's
+   * context drops that answer too). A turn that was stopped is waited for, not refused. `isWanted`
+   * is asked right before the turn starts: false (the client aborted meanwhile) starts nothing.
+   */
   async start(
     request: IncomingMessage,
     chatId: string,
     trigger: string,
     messages: readonly UIMessage[],
+    isWanted: () => boolean = () => true,
   ): Promise<StartResult> {
     if (this.closed) return { ok: false, status: 503, errorText: CHAT_ERRORS.tooManyChats };
-    if (trigger === 'regenerate-message')
-      return { ok: false, status: 400, errorText: CHAT_ERRORS.regenerate };
+    if (trigger !== 'submit-message' && trigger !== 'regenerate-message')
+      return { ok: false, status: 400, errorText: CHAT_ERRORS.trigger };
     const last = messages.at(-1);
     const text = last?.role === 'user' ? messageText(last) : '';
     if (text.trim() === '') return { ok: false, status: 400, errorText: CHAT_ERRORS.noUserMessage };
@@ -66,23 +74,57 @@ export class ChatRegistry {
     let chat = this.chats.get(chatId);
     if (chat === undefined) {
       if (!this.makeRoom()) return { ok: false, status: 503, errorText: CHAT_ERRORS.tooManyChats };
+      // A new session's context is the client's messages: a regenerated answer is already gone.
       chat = new ChatSession(chatId, this.options, { chatId, request }, messages.slice(0, -1));
       this.chats.set(chatId, chat);
     }
     chat.lastUsed = performance.now();
+    // Until its turn starts (or it is refused) this request holds the chat: not idle, not evicted.
+    chat.claims++;
+    try {
+      return await this.startOn(chat, trigger, messages, text, isWanted);
+    } finally {
+      chat.claims--;
+    }
+  }
+
+  private async startOn(
+    chat: ChatSession,
+    trigger: string,
+    messages: readonly UIMessage[],
+    text: string,
+    isWanted: () => boolean,
+  ): Promise<StartResult> {
     try {
       await chat.ready;
     } catch (error) {
-      if (this.chats.get(chatId) === chat) {
+      if (this.chats.get(chat.id) === chat) {
         this.options.onError(error, 'session start');
-        this.chats.delete(chatId);
+        this.chats.delete(chat.id);
         void chat.close();
       }
       return { ok: false, status: 500, errorText: CHAT_ERRORS.sessionFailed };
     }
-    if (this.chats.get(chatId) !== chat)
+    // The client already holds the running turn's message as history (it stopped reading it, and
+    // its stop may still be on the way, on another connection): that turn is over for it.
+    const running = chat.latest;
+    if (
+      chat.isStreaming &&
+      running !== undefined &&
+      messages.some((m) => m.role === 'assistant' && m.id === running.messageId)
+    )
+      chat.interrupt();
+    // A stopped turn is winding down: the message waits for it instead of being refused.
+    await chat.stopped();
+    if (this.chats.get(chat.id) !== chat)
       return { ok: false, status: 503, errorText: CHAT_ERRORS.tooManyChats };
     if (chat.isStreaming) return { ok: false, status: 409, errorText: CHAT_ERRORS.busy };
+    if (!isWanted()) return { ok: false, status: 499, errorText: CHAT_ERRORS.aborted };
+    await chat.begin(async () => {
+      if (trigger === 'regenerate-message') await chat.forgetFrom(userTurns(messages));
+    });
+    if (this.chats.get(chat.id) !== chat)
+      return { ok: false, status: 503, errorText: CHAT_ERRORS.tooManyChats };
     return { ok: true, log: chat.send(text) };
   }
 
@@ -109,7 +151,7 @@ export class ChatRegistry {
     if (this.chats.size < this.options.maxChats) return true;
     let oldest: ChatSession | undefined;
     for (const chat of this.chats.values()) {
-      if (chat.isStreaming) continue;
+      if (chat.isBusy) continue;
       if (oldest === undefined || chat.lastUsed < oldest.lastUsed) oldest = chat;
     }
     if (oldest === undefined) return false;
@@ -120,7 +162,7 @@ export class ChatRegistry {
   private closeIdle(): void {
     const now = performance.now();
     for (const chat of [...this.chats.values()]) {
-      if (!chat.isStreaming && now - chat.lastUsed >= this.options.idleTimeoutMs) this.evict(chat);
+      if (!chat.isBusy && now - chat.lastUsed >= this.options.idleTimeoutMs) this.evict(chat);
     }
   }
 
@@ -128,4 +170,9 @@ export class ChatRegistry {
     this.chats.delete(chat.id);
     void chat.close();
   }
+}
+
+/** How many user messages `messages` holds: the last one is the turn a regenerate answers again. */
+function userTurns(messages: readonly UIMessage[]): number {
+  return messages.filter((m) => m.role === 'user').length;
 }

@@ -95,6 +95,15 @@ export function attachChatWebSocket(
   };
 }
 
+/** One request of a socket, from its arrival (before its turn starts) until its `end`. */
+interface SocketRequest {
+  chatId: string;
+  /** Stops following the turn (set once it streams). */
+  stop: () => void;
+  /** `abort` came (maybe before the turn started: then it never starts). */
+  aborted: boolean;
+}
+
 /** `holdForTick`: called before each write, so a tick's frames leave in one `writev` (`tickCork`). */
 function serveSocket(
   ws: WebSocket,
@@ -102,13 +111,18 @@ function serveSocket(
   chats: ChatRegistry,
   holdForTick: () => void,
 ): void {
-  /** This socket's requests being answered: requestId → stop following, and its chat id. */
-  const following = new Map<string, { stop: () => void; chatId: string }>();
+  /**
+   * This socket's requests, by requestId, from the moment their frame is read: an `abort` right
+   * behind its `send` finds the request even while its turn is still starting.
+   */
+  const requests = new Map<string, SocketRequest>();
+  /** Frames are checked asynchronously; this keeps them handled in the order they came. */
+  let inOrder: Promise<unknown> = Promise.resolve();
   ws.on('error', () => undefined);
   ws.once('close', () => {
     // The chats go on: a dropped socket is not a stop. A later `resume` replays the turn.
-    for (const { stop } of following.values()) stop();
-    following.clear();
+    for (const { stop } of requests.values()) stop();
+    requests.clear();
   });
 
   const send = (frame: WebSocketChatTransportResponse) => {
@@ -117,63 +131,83 @@ function serveSocket(
     ws.send(JSON.stringify(frame));
   };
 
-  const stream = (requestId: string, chatId: string, log: TurnLog) => {
-    const entry: { stop: () => void; chatId: string } = { stop: () => undefined, chatId };
-    following.set(requestId, entry);
+  const stream = (requestId: string, entry: SocketRequest, log: TurnLog) => {
     entry.stop = streamToSocket(ws, requestId, log, {
       holdForTick,
-      isWanted: () => following.get(requestId) === entry,
-      onEnd: () => following.delete(requestId),
+      isWanted: () => requests.get(requestId) === entry,
+      onEnd: () => requests.delete(requestId),
     });
   };
 
-  const handle = async (frame: WebSocketChatTransportRequest) => {
+  /** Runs synchronously when a frame's turn comes: every request is registered before any await. */
+  const handle = (frame: WebSocketChatTransportRequest) => {
     if (frame.type === 'abort') {
-      const request = following.get(frame.requestId);
-      if (request === undefined) return;
-      following.delete(frame.requestId);
-      request.stop();
-      // `useChat`'s stop(): the agent stops too, not only this stream.
-      chats.stop(request.chatId);
+      const entry = requests.get(frame.requestId);
+      if (entry === undefined) return;
+      requests.delete(frame.requestId);
+      entry.aborted = true;
+      entry.stop();
+      // `useChat`'s stop(): the agent stops too, not only this stream. A request whose turn has
+      // not started yet is stopped by `answer` instead, once it knows.
+      if (entry.stop !== noop) chats.stop(entry.chatId);
       return;
     }
+    const entry: SocketRequest = { chatId: frame.id, stop: noop, aborted: false };
+    requests.set(frame.requestId, entry);
+    void answer(frame, entry).catch(() => ws.terminate());
+  };
+
+  const answer = async (
+    frame: Exclude<WebSocketChatTransportRequest, { type: 'abort' }>,
+    entry: SocketRequest,
+  ): Promise<void> => {
     const { requestId, id: chatId } = frame;
-    if (!(await chats.authorize(request, chatId))) {
-      send({ type: 'error', requestId, errorText: CHAT_ERRORS.forbidden });
-      return;
-    }
+    const refuse = (errorText: string) => {
+      if (requests.get(requestId) === entry) requests.delete(requestId);
+      if (!entry.aborted) send({ type: 'error', requestId, errorText });
+    };
+    if (!(await chats.authorize(request, chatId))) return refuse(CHAT_ERRORS.forbidden);
     if (frame.type === 'resume') {
       const log = chats.resumable(chatId);
-      if (log === undefined) send({ type: 'no-active', requestId });
-      else stream(requestId, chatId, log);
+      if (entry.aborted) return;
+      if (log === undefined) {
+        requests.delete(requestId);
+        send({ type: 'no-active', requestId });
+      } else stream(requestId, entry, log);
       return;
     }
-    const started = await chats.start(request, chatId, frame.trigger, frame.messages);
-    if (!started.ok) send({ type: 'error', requestId, errorText: started.errorText });
-    else stream(requestId, chatId, started.log);
+    const started = await chats.start(request, chatId, frame.trigger, frame.messages, () => !entry.aborted);
+    if (!started.ok) return refuse(started.errorText);
+    // Aborted while the turn was being set up: it started anyway, so it is stopped now.
+    if (entry.aborted) {
+      chats.stop(chatId);
+      return;
+    }
+    stream(requestId, entry, started.log);
   };
 
   ws.on('message', (data: RawData, isBinary: boolean) => {
-    void (async () => {
-      let value: unknown;
-      try {
-        value = JSON.parse(isBinary ? '' : data.toString());
-      } catch {
-        ws.close(1003, 'invalid JSON frame');
-        return;
-      }
-      const checked = await safeValidateWebSocketChatTransportRequest({ value });
-      if (!checked.success) {
+    let value: unknown;
+    try {
+      value = JSON.parse(isBinary ? '' : data.toString());
+    } catch {
+      ws.close(1003, 'invalid JSON frame');
+      return;
+    }
+    inOrder = inOrder
+      .then(async () => {
+        const checked = await safeValidateWebSocketChatTransportRequest({ value });
+        if (checked.success) return handle(checked.data);
         const requestId = (value as { requestId?: unknown } | null)?.requestId;
         if (typeof requestId === 'string')
           send({ type: 'error', requestId, errorText: checked.error.message });
         else ws.close(1003, 'invalid chat request frame');
-        return;
-      }
-      await handle(checked.data);
-    })().catch(() => ws.terminate());
+      })
+      .catch(() => ws.terminate());
   });
 }
+
+const noop = () => undefined;
 
 /**
  * Sends a turn to one request of a socket: `start`, every chunk from sequence 0 (live, pausing while
