@@ -82,12 +82,12 @@ describe.skipIf(aiSdkUnsupported)(
     it('options are checked at construction: TypeError for a wrong type, RangeError out of range', () => {
       expect(() => createAISDKChats({} as never)).toThrow(TypeError);
       expect(() => createAISDKChats({ createAgent: () => createAgent(), maxChats: '3' as never })).toThrow(
-        /`maxChats` must be a number, got string/,
+        /createAISDKChats: option `maxChats` must be a whole number >= 1; received "3"/,
       );
       expect(() => createAISDKChats({ createAgent: () => createAgent(), maxChats: 0 })).toThrow(RangeError);
       expect(() => createAISDKChats({ createAgent: () => createAgent(), maxChats: 1.5 })).toThrow(RangeError);
       expect(() => createAISDKChats({ createAgent: () => createAgent(), idleTimeoutMs: -1 })).toThrow(
-        /`idleTimeoutMs` must be a number >= 1, got -1/,
+        /option `idleTimeoutMs` must be a whole number from 1 to \d+; received -1/,
       );
       expect(() => createAISDKChats({ createAgent: () => createAgent(), authorize: 1 as never })).toThrow(
         TypeError,

@@ -10,10 +10,11 @@ import { type ChatRequestHandler, type ChatRequestHandlerOptions, createChatRequ
 import { type AISDKChatsOptions, resolveChatOptions } from './options.js';
 import { attachChatWebSocket, type ChatWebSocket, type ChatWebSocketOptions } from './websocket.js';
 
+export type { SessionOptions } from '../server/options.js';
 export { CHAT_ERRORS } from './chat-registry.js';
 export type { ChatRequestHandler, ChatRequestHandlerOptions } from './http.js';
 export { UI_MESSAGE_STREAM_HEADERS } from './http.js';
-export type { AISDKChatsOptions, ChatSessionContext, SessionOptions } from './options.js';
+export type { AISDKChatsOptions, ChatSessionContext } from './options.js';
 export { chatItemsFrom } from './restore-context.js';
 export { type ToolCallFrame, type ToolOutputFrame, type TurnFrame, UIChunkMapper } from './ui-chunks.js';
 export type { ChatWebSocket, ChatWebSocketOptions } from './websocket.js';

@@ -15,6 +15,7 @@ import {
   refuseUpgrade,
   SERVICE_UNAVAILABLE,
 } from '../gate/index.js';
+import { type HeartbeatPeer, startHeartbeat, watchPongs } from '../server/heartbeat.js';
 import { tickCork } from '../server/tick-cork.js';
 import type { ChatRegistry } from './chat-registry.js';
 import { CHAT_ERRORS } from './chat-registry.js';
@@ -50,26 +51,45 @@ export function attachChatWebSocket(
   { path }: ChatWebSocketOptions,
 ): ChatWebSocket {
   const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxPayload });
-  const sockets = new Set<WebSocket>();
+  /** Open sockets, watched by the heartbeat as the protocol's connections are. */
+  const sockets = new Set<HeartbeatPeer>();
+  /** Slots taken against `maxConnections`: upgrades being completed and open sockets. */
+  let slots = 0;
   let closing: Promise<void> | undefined;
 
   const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer) => {
     if (parseTarget(request.url)?.path !== path) return refuseUnclaimedUpgrade(server, request, socket);
     socket.on('error', () => undefined);
     if (closing) return refuseUpgrade(socket, ...SERVICE_UNAVAILABLE);
+    if (slots >= options.maxConnections) return refuseUpgrade(socket, ...SERVICE_UNAVAILABLE);
     if (!originAllowed(options.allowedOrigins, request.headers.origin, options.onError))
       return refuseUpgrade(socket, ...FORBIDDEN);
+    slots++;
+    let slotHeld = true;
+    const freeSlot = () => {
+      if (slotHeld) slots--;
+      slotHeld = false;
+    };
     wss.handleUpgrade(request, socket, head, (ws) => {
-      sockets.add(ws);
+      const peer: HeartbeatPeer = { alive: true, socket: ws };
+      sockets.add(peer);
+      watchPongs(peer);
       serveSocket(ws, request, chats, tickCork(socket));
-      ws.once('close', () => sockets.delete(ws));
+      ws.once('close', () => {
+        sockets.delete(peer);
+        freeSlot();
+      });
     });
+    // ws answers a bad handshake (wrong version, missing key) itself and destroys the socket.
+    if (socket.destroyed) freeSlot();
   };
   server.on('upgrade', onUpgrade);
+  const stopHeartbeat = startHeartbeat(sockets, options.heartbeatIntervalMs);
 
   async function close(): Promise<void> {
     server.off('upgrade', onUpgrade);
-    const all = [...sockets];
+    stopHeartbeat();
+    const all = [...sockets].map((peer) => peer.socket);
     await Promise.all(
       all.map(
         (ws) =>
