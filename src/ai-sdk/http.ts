@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { safeValidateUIMessages, type UIMessage } from 'ai';
 import { BAD_TARGET, decodeSegment, parseTarget, refuseRequest } from '../gate/index.js';
+import { tickCork } from '../server/tick-cork.js';
 import { CHAT_ERRORS, type ChatRegistry } from './chat-registry.js';
 import type { ResolvedChatOptions } from './options.js';
 import { follow, type TurnLog } from './turn-log.js';
@@ -114,6 +115,8 @@ const answer = refuseRequest;
 export function streamSse(response: ServerResponse, log: TurnLog): void {
   response.writeHead(200, UI_MESSAGE_STREAM_HEADERS);
   response.flushHeaders();
+  // A tick's chunks leave in one write, as the WebSocket senders' frames do.
+  const holdForTick = tickCork(response);
   let open = true;
   // A client that leaves stops only its own stream: the turn goes on, the chat stays for a resume.
   response.once('close', () => {
@@ -122,9 +125,11 @@ export function streamSse(response: ServerResponse, log: TurnLog): void {
   });
   const stopFollowing = follow(log, {
     write: (chunk) => {
+      holdForTick();
       response.write(`data: ${JSON.stringify(chunk)}\n\n`);
     },
     end: () => {
+      holdForTick();
       response.end('data: [DONE]\n\n');
     },
     isOpen: () => open && !response.destroyed,

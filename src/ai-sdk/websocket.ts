@@ -15,8 +15,8 @@ import {
   refuseUpgrade,
   SERVICE_UNAVAILABLE,
 } from '../gate/index.js';
+import { FrameSender } from '../server/frame-sender.js';
 import { type HeartbeatPeer, startHeartbeat, watchPongs } from '../server/heartbeat.js';
-import { tickCork } from '../server/tick-cork.js';
 import type { ChatRegistry } from './chat-registry.js';
 import { CHAT_ERRORS } from './chat-registry.js';
 import type { ResolvedChatOptions } from './options.js';
@@ -74,7 +74,7 @@ export function attachChatWebSocket(
       const peer: HeartbeatPeer = { alive: true, socket: ws };
       sockets.add(peer);
       watchPongs(peer);
-      serveSocket(ws, request, chats, tickCork(socket));
+      serveSocket(ws, request, chats, new FrameSender(ws, HIGH_WATER_MARK, socket));
       ws.once('close', () => {
         sockets.delete(peer);
         freeSlot();
@@ -124,13 +124,8 @@ interface SocketRequest {
   aborted: boolean;
 }
 
-/** `holdForTick`: called before each write, so a tick's frames leave in one `writev` (`tickCork`). */
-function serveSocket(
-  ws: WebSocket,
-  request: IncomingMessage,
-  chats: ChatRegistry,
-  holdForTick: () => void,
-): void {
+/** `sender`: the socket's one sender (the protocol's FrameSender: backpressure, tick batching). */
+function serveSocket(ws: WebSocket, request: IncomingMessage, chats: ChatRegistry, sender: ChatSender): void {
   /**
    * This socket's requests, by requestId, from the moment their frame is read: an `abort` right
    * behind its `send` finds the request even while its turn is still starting.
@@ -145,15 +140,10 @@ function serveSocket(
     requests.clear();
   });
 
-  const send = (frame: WebSocketChatTransportResponse) => {
-    if (ws.readyState !== WebSocket.OPEN) return;
-    holdForTick();
-    ws.send(JSON.stringify(frame));
-  };
+  const send = (frame: WebSocketChatTransportResponse) => sender.send(frame);
 
   const stream = (requestId: string, entry: SocketRequest, log: TurnLog) => {
-    entry.stop = streamToSocket(ws, requestId, log, {
-      holdForTick,
+    entry.stop = streamToSocket(sender, requestId, log, {
       isWanted: () => requests.get(requestId) === entry,
       onEnd: () => requests.delete(requestId),
     });
@@ -229,47 +219,29 @@ function serveSocket(
 
 const noop = () => undefined;
 
+type ChatSender = FrameSender<WebSocketChatTransportResponse>;
+
 /**
  * Sends a turn to one request of a socket: `start`, every chunk from sequence 0 (live, pausing while
- * the socket is behind), then `end`. Returns the stop function.
+ * the socket is behind, until its send callbacks say it has caught up), then `end`. Returns the
+ * stop function.
  */
 export function streamToSocket(
-  ws: WebSocket,
+  sender: ChatSender,
   requestId: string,
   log: TurnLog,
-  {
-    isWanted = () => true,
-    onEnd,
-    holdForTick = () => undefined,
-  }: { isWanted?: () => boolean; onEnd?: () => void; holdForTick?: () => void } = {},
+  { isWanted = () => true, onEnd }: { isWanted?: () => boolean; onEnd?: () => void } = {},
 ): () => void {
-  const send = (frame: WebSocketChatTransportResponse) => {
-    if (ws.readyState !== WebSocket.OPEN) return;
-    holdForTick();
-    ws.send(JSON.stringify(frame));
-  };
-  send({ type: 'start', requestId });
+  sender.send({ type: 'start', requestId });
   return follow(log, {
-    write: (chunk: UIMessageChunk, sequence: number) => send({ type: 'chunk', requestId, sequence, chunk }),
+    write: (chunk: UIMessageChunk, sequence: number) =>
+      sender.send({ type: 'chunk', requestId, sequence, chunk }),
     end: () => {
       onEnd?.();
-      send({ type: 'end', requestId });
+      sender.send({ type: 'end', requestId });
     },
-    isOpen: () => ws.readyState === WebSocket.OPEN && isWanted(),
-    isBehind: () => ws.bufferedAmount > HIGH_WATER_MARK,
-    whenDrained: (resume) => waitForDrain(ws, resume),
+    isOpen: () => sender.isOpen && isWanted(),
+    isBehind: () => sender.isBehind,
+    whenDrained: (resume) => void sender.drained().then(resume),
   });
-}
-
-function waitForDrain(ws: WebSocket, resume: () => void): void {
-  const check = () => {
-    if (ws.readyState !== WebSocket.OPEN || ws.bufferedAmount <= HIGH_WATER_MARK / 2) {
-      clearInterval(timer);
-      ws.off('close', check);
-      resume();
-    }
-  };
-  // ws has no drain event of its own; its send callbacks fire as frames reach the kernel.
-  const timer = setInterval(check, 10);
-  ws.once('close', check);
 }

@@ -3,11 +3,14 @@ import type { ServerFrame } from '../protocol.js';
 import { Waiters } from '../waiters.js';
 import { type Corkable, tickCork } from './tick-cork.js';
 
-/** Where a turn sends its frames: a socket's sender, or a session's channel that outlives sockets. */
-export interface FrameSink {
+/**
+ * Where a turn sends its frames: a socket's sender, or a session's channel that outlives sockets.
+ * `Frame`: the protocol's frames, or another front end's (the AI SDK's WebSocket responses).
+ */
+export interface FrameSink<Frame = ServerFrame> {
   readonly isOpen: boolean;
   readonly isBehind: boolean;
-  send(frame: ServerFrame): void;
+  send(frame: Frame): void;
   drained(): Promise<void>;
 }
 
@@ -16,7 +19,7 @@ export interface FrameSink {
  * stop pulling events (and let the reader merge them) instead of queueing frames without bound.
  * Frames sent in one tick leave in one write (`tickCork`).
  */
-export class FrameSender implements FrameSink {
+export class FrameSender<Frame = ServerFrame> implements FrameSink<Frame> {
   private readonly drainWaiters = new Waiters();
   private readonly lowWaterMark: number;
   private readonly holdForTick: () => void;
@@ -47,7 +50,7 @@ export class FrameSender implements FrameSink {
     return this.socket.bufferedAmount > this.highWaterMark;
   }
 
-  send(frame: ServerFrame): void {
+  send(frame: Frame): void {
     if (!this.isOpen) return;
     this.holdForTick();
     this.socket.send(JSON.stringify(frame), this.onWritten);
