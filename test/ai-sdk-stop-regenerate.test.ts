@@ -1,14 +1,16 @@
 import { llm, voice } from '@livekit/agents';
 import { DefaultChatTransport, type UIMessage, WebSocketChatTransport } from 'ai';
 import { describe, expect, it } from 'vitest';
-import { WebSocket } from 'ws';
 import { z } from 'zod';
 import { CHAT_ERRORS } from '../src/ai-sdk/index.js';
 import {
   AI_SDK_SKIP_REASON,
   aiSdkUnsupported,
+  type Frame,
   NodeChat,
+  rawClient,
   SlowWordsLLM,
+  sendFrame,
   startChatServer,
   textOf,
   userMessage,
@@ -57,40 +59,6 @@ function slowToolAgent() {
   ];
   return { createAgent, createLLM: () => new voice.testing.FakeLLM(script), toolStarted };
 }
-
-type Frame = {
-  type: string;
-  requestId?: string;
-  chunk?: { type: string; delta?: string };
-  errorText?: string;
-};
-
-async function rawClient(url: string) {
-  const ws = new WebSocket(url);
-  const frames: Frame[] = [];
-  ws.on('message', (data) => frames.push(JSON.parse(data.toString())));
-  await new Promise((resolve, reject) => {
-    ws.once('open', resolve);
-    ws.once('error', reject);
-  });
-  return {
-    ws,
-    send: (frame: object) => ws.send(JSON.stringify(frame)),
-    of: (requestId: string) => frames.filter((f) => f.requestId === requestId),
-  };
-}
-
-const sendFrame = (requestId: string, id: string, messages: UIMessage[]) => ({
-  type: 'send',
-  requestId,
-  id,
-  trigger: 'submit-message',
-  messageId: undefined,
-  messages,
-  headers: {},
-  body: {},
-  metadata: undefined,
-});
 
 const isOver = (frames: Frame[]) => frames.some((f) => f.type === 'end' || f.type === 'error');
 
