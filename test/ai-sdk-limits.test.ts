@@ -1,7 +1,15 @@
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
-import { AI_SDK_SKIP_REASON, aiSdkUnsupported, startChatServer } from './helpers/ai-sdk.js';
+import { CHAT_ERRORS } from '../src/ai-sdk/index.js';
+import {
+  AI_SDK_SKIP_REASON,
+  aiSdkUnsupported,
+  rawClient,
+  sendFrame,
+  startChatServer,
+  userMessage,
+} from './helpers/ai-sdk.js';
 import { waitFor } from './helpers/await.js';
 import { quietSocket, rawUpgrade } from './helpers/raw-http.js';
 
@@ -54,6 +62,26 @@ describe.skipIf(aiSdkUnsupported)(
       }
       expect(answer).toBe('upgraded');
       b.close();
+    });
+
+    it('an authorize that never answers is refused after authenticateTimeoutMs, on HTTP and the WebSocket', async () => {
+      const server = await startChatServer({
+        authorize: () => new Promise<boolean>(() => undefined),
+        authenticateTimeoutMs: 100,
+      });
+      const response = await fetch(server.api, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ id: 'c', trigger: 'submit-message', messages: [userMessage('u', 'hello')] }),
+      });
+      expect(response.status).toBe(403);
+      expect(await response.text()).toBe(CHAT_ERRORS.forbidden);
+      const client = await rawClient(server.wsUrl);
+      client.send(sendFrame('r', 'c', [userMessage('u', 'hello')]));
+      await waitFor(() => client.of('r').length > 0, 'an answer');
+      expect(client.of('r')).toEqual([{ type: 'error', requestId: 'r', errorText: CHAT_ERRORS.forbidden }]);
+      expect(server.errors.map((e) => e.where)).toEqual(['authorize', 'authorize']);
+      client.ws.close();
     });
 
     it('options are the WebSocket server’s, checked the same way', async () => {

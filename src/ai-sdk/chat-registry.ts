@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type { UIMessage } from 'ai';
+import { askApp } from '../gate/index.js';
 import { ChatSession } from './chat-session.js';
 import type { ResolvedChatOptions } from './options.js';
 import { messageText } from './restore-context.js';
@@ -40,14 +41,16 @@ export class ChatRegistry {
     return this.chats.size;
   }
 
+  /** The app's `authorize`, through the gate: a throw or a timeout (`authenticateTimeoutMs`) refuses. */
   async authorize(request: IncomingMessage, chatId: string): Promise<boolean> {
-    if (this.options.authorize === undefined) return true;
-    try {
-      return (await this.options.authorize(request, chatId)) === true;
-    } catch (error) {
-      this.options.onError(error, 'authorize');
-      return false;
-    }
+    const authorize = this.options.authorize;
+    if (authorize === undefined) return true;
+    const answer = await askApp(() => authorize(request, chatId), {
+      where: 'authorize',
+      timeoutMs: this.options.authenticateTimeoutMs,
+      onError: this.options.onError,
+    });
+    return answer.ok && answer.value === true;
   }
 
   /**

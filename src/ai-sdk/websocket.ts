@@ -8,6 +8,7 @@ import {
 } from 'ai';
 import { type RawData, WebSocket, WebSocketServer } from 'ws';
 import {
+  ConnectionSlots,
   FORBIDDEN,
   originAllowed,
   parseTarget,
@@ -54,22 +55,17 @@ export function attachChatWebSocket(
   /** Open sockets, watched by the heartbeat as the protocol's connections are. */
   const sockets = new Set<HeartbeatPeer>();
   /** Slots taken against `maxConnections`: upgrades being completed and open sockets. */
-  let slots = 0;
+  const slots = new ConnectionSlots(options.maxConnections);
   let closing: Promise<void> | undefined;
 
   const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer) => {
     if (parseTarget(request.url)?.path !== path) return refuseUnclaimedUpgrade(server, request, socket);
     socket.on('error', () => undefined);
     if (closing) return refuseUpgrade(socket, ...SERVICE_UNAVAILABLE);
-    if (slots >= options.maxConnections) return refuseUpgrade(socket, ...SERVICE_UNAVAILABLE);
     if (!originAllowed(options.allowedOrigins, request.headers.origin, options.onError))
       return refuseUpgrade(socket, ...FORBIDDEN);
-    slots++;
-    let slotHeld = true;
-    const freeSlot = () => {
-      if (slotHeld) slots--;
-      slotHeld = false;
-    };
+    const freeSlot = slots.take();
+    if (freeSlot === undefined) return refuseUpgrade(socket, ...SERVICE_UNAVAILABLE);
     wss.handleUpgrade(request, socket, head, (ws) => {
       const peer: HeartbeatPeer = { alive: true, socket: ws };
       sockets.add(peer);

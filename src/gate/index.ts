@@ -4,6 +4,7 @@
  * parsed without throwing, anything that is not a path is answered 400, and refusals are written
  * one way.
  */
+export { type AppAnswer, askApp } from './ask-app.js';
 export { type AllowedOrigins, originAllowed } from './origin.js';
 export {
   BAD_TARGET,
@@ -13,5 +14,6 @@ export {
   refuseUpgrade,
   SERVICE_UNAVAILABLE,
 } from './refuse.js';
+export { ConnectionSlots } from './slots.js';
 export { decodeSegment, parseTarget, type RequestTarget } from './target.js';
 export { refuseUnclaimedUpgrade } from './unclaimed.js';

@@ -4,6 +4,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import {
   BAD_TARGET,
+  ConnectionSlots,
   parseTarget,
   refuseRequest,
   refuseUnclaimedUpgrade,
@@ -98,7 +99,7 @@ export async function createStreamingServer(userOptions: StreamingServerOptions)
    * Slots taken against `maxConnections`: upgrades in progress (in `authenticate`) and open sockets.
    * A slot is freed when its socket closes, not when its session has finished closing.
    */
-  let slots = 0;
+  const slots = new ConnectionSlots(options.maxConnections);
   const sessionHost = new SessionHost(options, options.frameLog);
   await sessionHost.start();
   let nextConnectionId = 1;
@@ -113,13 +114,8 @@ export async function createStreamingServer(userOptions: StreamingServerOptions)
     }
     socket.on('error', () => undefined);
     if (closing) return refuseUpgrade(socket, ...SERVICE_UNAVAILABLE);
-    if (slots >= options.maxConnections) return refuseUpgrade(socket, ...SERVICE_UNAVAILABLE);
-    slots++;
-    let slotHeld = true;
-    const freeSlot = () => {
-      if (slotHeld) slots--;
-      slotHeld = false;
-    };
+    const freeSlot = slots.take();
+    if (freeSlot === undefined) return refuseUpgrade(socket, ...SERVICE_UNAVAILABLE);
     pending.add(socket);
     void checkUpgrade(request, options).then((verdict) => {
       pending.delete(socket);

@@ -48,6 +48,12 @@ export interface SocketLimits {
   allowedOrigins?: readonly string[] | ((origin: string | undefined) => boolean);
   /** Ping interval; a peer that misses one pong is terminated. 0 disables. Default 30 s. */
   heartbeatIntervalMs?: number;
+  /**
+   * How long the app's gate callback may take (`authenticate` on the WebSocket server, `authorize`
+   * on the AI SDK endpoints); past it the request is refused (HTTP 503, or the chat's "not yours"
+   * error) and the error reported. Default 5 s.
+   */
+  authenticateTimeoutMs?: number;
 }
 
 export type ResolvedAgentOptions<Context> = Required<
@@ -55,7 +61,9 @@ export type ResolvedAgentOptions<Context> = Required<
 > &
   Pick<AgentOptions<Context>, 'createLLM' | 'sessionOptions'>;
 
-export type ResolvedSocketLimits = Required<Pick<SocketLimits, 'maxConnections' | 'heartbeatIntervalMs'>> &
+export type ResolvedSocketLimits = Required<
+  Pick<SocketLimits, 'maxConnections' | 'heartbeatIntervalMs' | 'authenticateTimeoutMs'>
+> &
   Pick<SocketLimits, 'allowedOrigins'>;
 
 /** Checks and defaults the agent options, for either front end (`check` names its factory). */
@@ -87,6 +95,7 @@ export function resolveSocketLimits(check: OptionChecks, options: SocketLimits):
     maxConnections: check.integer('maxConnections', o.maxConnections, 1000, 1),
     allowedOrigins: options.allowedOrigins,
     heartbeatIntervalMs: check.milliseconds('heartbeatIntervalMs', o.heartbeatIntervalMs, 30_000, 0),
+    authenticateTimeoutMs: check.milliseconds('authenticateTimeoutMs', o.authenticateTimeoutMs, 5_000),
   };
 }
 
@@ -110,11 +119,6 @@ export interface StreamingServerOptions extends AgentOptions<ConnectionContext>,
   authenticate?: (request: IncomingMessage) => Awaitable<boolean | object>;
   /** Client frames allowed per connection: a burst, refilled at `perSecond`. `false` disables. */
   rateLimit?: { burst: number; perSecond: number } | false;
-  /**
-   * How long `authenticate` may take; past it the upgrade is refused with HTTP 503 and the socket
-   * closed. Default 5 s.
-   */
-  authenticateTimeoutMs?: number;
   /**
    * On a server this package creates (no `server` option): how long a client may take to send
    * complete request headers / a complete request before its socket is closed (Node's
@@ -231,7 +235,6 @@ export function resolveOptions(options: StreamingServerOptions): ResolvedOptions
     onDisconnect: check.oneOf('onDisconnect', o.onDisconnect, ['continue', 'interrupt'], 'continue'),
     frameLog: frameLog ?? new MemoryFrameLog(),
     sessionStore,
-    authenticateTimeoutMs: check.milliseconds('authenticateTimeoutMs', o.authenticateTimeoutMs, 5_000),
     headersTimeoutMs: check.milliseconds('headersTimeoutMs', o.headersTimeoutMs, 10_000),
     requestTimeoutMs: check.milliseconds('requestTimeoutMs', o.requestTimeoutMs, 30_000),
     rateLimit: checkRateLimit(o.rateLimit),
