@@ -35,8 +35,8 @@ export class ChatSession {
   private reserved = false;
   /** The latest turn; `undefined` before the first. */
   latest: TurnLog | undefined;
-  /** When the chat was last used (`performance.now()`): for idle timeouts and eviction. */
-  lastUsed = performance.now();
+  /** Called when a turn has ended and no request is starting another: the chat is idle. */
+  onIdle: (() => void) | undefined;
   readonly ready: Promise<void>;
 
   constructor(
@@ -48,6 +48,11 @@ export class ChatSession {
     this.ready = this.open(context, history);
     // A failed start is reported to the request that asked; keep it from being unhandled meanwhile.
     this.ready.catch(() => undefined);
+  }
+
+  /** `close()` has been called: the chat has left its registry. */
+  get isClosing(): boolean {
+    return this.closing;
   }
 
   get isStreaming(): boolean {
@@ -110,7 +115,6 @@ export class ChatSession {
   /** Starts a turn for `message`. The caller has checked `isStreaming` and awaited `ready`. */
   send(message: string): TurnLog {
     if (this.playing !== undefined) throw new Error('a turn is already running');
-    this.lastUsed = performance.now();
     const log = new TurnLog(`msg_${randomUUID()}`);
     this.latest = log;
     const mapper = new UIChunkMapper(log.messageId);
@@ -137,7 +141,7 @@ export class ChatSession {
         log.end();
         if (this.playing === playing) this.playing = undefined;
         this.stopping = false;
-        this.lastUsed = performance.now();
+        if (!this.isBusy) this.onIdle?.();
       });
     return log;
   }
