@@ -131,6 +131,17 @@ export type ServerFrame =
   | ResultFrame
   | ErrorFrame;
 /**
+ * The frames of one message's turn: what a server's turn sends, what the client's `ask()` yields,
+ * what `UIChunkMapper` maps. The error may be the client's own (a lost connection: `ClientErrorCode`).
+ */
+export type TurnFrame =
+  | DeltaFrame
+  | CompleteFrame
+  | ToolCallFrame
+  | ToolOutputFrame
+  | ResultFrame
+  | ErrorFrame<ErrorCode | ClientErrorCode>;
+/**
  * A frame as a server that keeps sessions sends it: `seq` increases by one per session, so a
  * client that resumes can say what it has, and drop what it sees twice.
  */

@@ -140,20 +140,20 @@ describe.skipIf(aiSdkUnsupported)(
       expect((await fetch(`${server.api}/stoppable/stop`, { method: 'POST' })).status).toBe(404);
     });
 
-    it('bad requests: invalid JSON 400, invalid messages 400, too large 413, regenerate 400 with its reason', async () => {
+    it('bad requests: invalid JSON 400, invalid messages 400, too large 413, an unknown trigger 400 with its reason', async () => {
       const server = await startChatServer({ maxPayload: 2048 });
       const bad = await fetch(server.api, { method: 'POST', body: '{nope' });
       expect(bad.status).toBe(400);
       expect((await post(server.api, { id: 'c', messages: [{ role: 'user' }] })).status).toBe(400);
       const large = await post(server.api, { id: 'c', messages: [userMessage('u', 'x'.repeat(4096))] });
       expect(large.status).toBe(413);
-      const regenerate = await post(server.api, {
+      const unknown = await post(server.api, {
         id: 'c',
-        trigger: 'regenerate-message',
+        trigger: 'edit-message',
         messages: [userMessage('u', 'hello')],
       });
-      expect(regenerate.status).toBe(400);
-      expect(await regenerate.text()).toBe(CHAT_ERRORS.regenerate);
+      expect(unknown.status).toBe(400);
+      expect(await unknown.text()).toBe(CHAT_ERRORS.trigger);
       expect(server.chats.activeChats).toBe(0);
       // Not ours: left to the app.
       expect((await fetch(`${server.api}/c/other`)).status).toBe(404);

@@ -83,7 +83,7 @@ async function oneRun(path: Path, deltas: number, perSecond: number): Promise<nu
     });
     const server = await new Promise<WebSocket>((resolve) => wss.once('connection', resolve));
     await new Promise((resolve) => client.once('open', resolve));
-    if (path === 'ai-sdk-ws') streamToSocket(server, 'bench', log);
+    if (path === 'ai-sdk-ws') streamToSocket(new FrameSender(server, 64 * 1024), 'bench', log);
     else sender = new FrameSender(server, 64 * 1024) as unknown as typeof sender;
     closeAll = async () => {
       client.close();

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { voice } from '@livekit/agents';
 import type { UIMessage } from 'ai';
 import type { StreamEvent } from '../events.js';
-import { appendRestoredItems } from '../server/chat-context.js';
+import { appendRestoredItems, dropFromUserTurn } from '../server/chat-context.js';
 import { attachServerReader, createTextSession } from '../server/text-session.js';
 import type { StreamReader } from '../stream-reader.js';
 import type { StreamingTextOutput } from '../streaming-text-output.js';
@@ -18,14 +18,26 @@ import { UIChunkMapper } from './ui-chunks.js';
  */
 export class ChatSession {
   private session: voice.AgentSession | undefined;
+  private agent: voice.Agent | undefined;
   private output: StreamingTextOutput<StreamEvent> | undefined;
   private reader: StreamReader | undefined;
   private playing: PlayingTurn | undefined;
+  /** Settles once the running turn has ended and the chat is free again. */
+  private turnOver: Promise<void> = Promise.resolve();
   private closing = false;
+  /** The running turn was told to stop: a message now waits for it to wind down. */
+  private stopping = false;
+  /**
+   * Requests between arriving and starting their turn (waiting for the session to start, or for a
+   * stopped turn to wind down): a chat with any is not idle, so it is never evicted meanwhile.
+   */
+  claims = 0;
+  /** A request has passed the busy check and is preparing its turn (regenerate trims context). */
+  private reserved = false;
   /** The latest turn; `undefined` before the first. */
   latest: TurnLog | undefined;
-  /** When the chat was last used (`performance.now()`): for idle timeouts and eviction. */
-  lastUsed = performance.now();
+  /** Called when a turn has ended and no request is starting another: the chat is idle. */
+  onIdle: (() => void) | undefined;
   readonly ready: Promise<void>;
 
   constructor(
@@ -39,8 +51,44 @@ export class ChatSession {
     this.ready.catch(() => undefined);
   }
 
+  /** `close()` has been called: the chat has left its registry. */
+  get isClosing(): boolean {
+    return this.closing;
+  }
+
   get isStreaming(): boolean {
-    return this.playing !== undefined;
+    return this.playing !== undefined || this.reserved;
+  }
+
+  /** Answering, or about to: not idle, so neither evicted nor swept. */
+  get isBusy(): boolean {
+    return this.isStreaming || this.claims > 0;
+  }
+
+  /**
+   * Resolves once a turn that was told to stop (`interrupt()`) has wound down; at once when none
+   * runs. A turn that was not stopped is not waited for.
+   */
+  async stopped(): Promise<void> {
+    while (this.playing !== undefined && this.stopping) await this.turnOver;
+  }
+
+  /**
+   * Takes the chat for one new turn (the caller checked `isStreaming`): `prepare` runs first (a
+   * regenerate trims the context), with the chat already busy for everyone else.
+   */
+  async begin(prepare: () => Promise<void>): Promise<void> {
+    this.reserved = true;
+    try {
+      await prepare();
+    } finally {
+      this.reserved = false;
+    }
+  }
+
+  /** Drops the answer a regenerate replaces: the `userTurn`-th user message on (see dropFromUserTurn). */
+  forgetFrom(userTurn: number): Promise<void> {
+    return this.agent === undefined ? Promise.resolve() : dropFromUserTurn(this.agent, userTurn);
   }
 
   /** The latest turn while it is running, or until some client has read all of it. */
@@ -60,6 +108,7 @@ export class ChatSession {
     if (this.closing) throw new Error('chat closed');
     const session = createTextSession(llm, extra);
     this.session = session;
+    this.agent = agent;
     ({ output: this.output, reader: this.reader } = attachServerReader(session, this.options.bufferSize));
     await session.start({ agent });
   }
@@ -67,7 +116,6 @@ export class ChatSession {
   /** Starts a turn for `message`. The caller has checked `isStreaming` and awaited `ready`. */
   send(message: string): TurnLog {
     if (this.playing !== undefined) throw new Error('a turn is already running');
-    this.lastUsed = performance.now();
     const log = new TurnLog(`msg_${randomUUID()}`);
     this.latest = log;
     const mapper = new UIChunkMapper(log.messageId);
@@ -85,14 +133,16 @@ export class ChatSession {
       () => !this.closing,
     );
     this.playing = playing;
-    void playing.done
+    this.stopping = false;
+    this.turnOver = playing.done
       .catch((error) => this.options.onError(error, 'turn'))
       .finally(() => {
         // A turn cut short by closing the chat still ends its message for whoever listens.
         if (!mapper.isEnded) log.push(mapper.map({ type: 'result', events: [], interrupted: true }));
         log.end();
-        this.playing = undefined;
-        this.lastUsed = performance.now();
+        if (this.playing === playing) this.playing = undefined;
+        this.stopping = false;
+        if (!this.isBusy) this.onIdle?.();
       });
     return log;
   }
@@ -100,6 +150,7 @@ export class ChatSession {
   /** Stops the running turn's generation (the agent stops). False when nothing runs. */
   interrupt(): boolean {
     if (this.playing === undefined) return false;
+    this.stopping = true;
     this.playing.interrupt();
     return true;
   }

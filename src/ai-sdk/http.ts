@@ -1,5 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { safeValidateUIMessages, type UIMessage } from 'ai';
+import { BAD_TARGET, decodeSegment, parseTarget, refuseRequest } from '../gate/index.js';
+import { tickCork } from '../server/tick-cork.js';
 import { CHAT_ERRORS, type ChatRegistry } from './chat-registry.js';
 import type { ResolvedChatOptions } from './options.js';
 import { follow, type TurnLog } from './turn-log.js';
@@ -38,7 +40,13 @@ export function createChatRequestHandler(
 ): ChatRequestHandler {
   const base = api.endsWith('/') ? api.slice(0, -1) : api;
   return (request, response) => {
-    const path = new URL(request.url ?? '/', 'http://x').pathname;
+    const target = parseTarget(request.url);
+    if (target === undefined) {
+      // Not a path (absolute-form, `*`): no route of any handler can match it.
+      refuseRequest(response, BAD_TARGET[0], 'the request target must be a path');
+      return true;
+    }
+    const { path } = target;
     if (request.method === 'POST' && path === base) {
       void post(request, response).catch((error) => fail(response, error));
       return true;
@@ -46,12 +54,8 @@ export function createChatRequestHandler(
     if (!path.startsWith(`${base}/`)) return false;
     const rest = path.slice(base.length + 1).split('/');
     if (rest.length !== 2 || rest[0] === '') return false;
-    let chatId: string;
-    try {
-      chatId = decodeURIComponent(rest[0]!);
-    } catch {
-      return false;
-    }
+    const chatId = decodeSegment(rest[0]!);
+    if (chatId === undefined) return false;
     if (request.method === 'GET' && rest[1] === 'stream') {
       void resume(request, response, chatId).catch((error) => fail(response, error));
       return true;
@@ -105,14 +109,14 @@ export function createChatRequestHandler(
   }
 }
 
-function answer(response: ServerResponse, status: number, text: string): void {
-  response.writeHead(status, { 'content-type': 'text/plain; charset=utf-8' }).end(text);
-}
+const answer = refuseRequest;
 
 /** Writes the turn as SSE from its first chunk: `data: <json>` per chunk, `data: [DONE]` at the end. */
 export function streamSse(response: ServerResponse, log: TurnLog): void {
   response.writeHead(200, UI_MESSAGE_STREAM_HEADERS);
   response.flushHeaders();
+  // A tick's chunks leave in one write, as the WebSocket senders' frames do.
+  const holdForTick = tickCork(response);
   let open = true;
   // A client that leaves stops only its own stream: the turn goes on, the chat stays for a resume.
   response.once('close', () => {
@@ -121,9 +125,11 @@ export function streamSse(response: ServerResponse, log: TurnLog): void {
   });
   const stopFollowing = follow(log, {
     write: (chunk) => {
+      holdForTick();
       response.write(`data: ${JSON.stringify(chunk)}\n\n`);
     },
     end: () => {
+      holdForTick();
       response.end('data: [DONE]\n\n');
     },
     isOpen: () => open && !response.destroyed,

@@ -1,24 +1,7 @@
 import type { UIMessageChunk } from 'ai';
-import type {
-  CompleteFrame,
-  DeltaFrame,
-  ErrorFrame,
-  ResultEvent,
-  ResultFrame,
-  ToolCallFrame,
-  ToolOutputFrame,
-} from '../protocol.js';
+import type { ResultEvent, ToolCallFrame, ToolOutputFrame, TurnFrame } from '../protocol.js';
 
-export type { ToolCallFrame, ToolOutputFrame };
-
-/** The frames one turn of our protocol is made of. */
-export type TurnFrame =
-  | DeltaFrame
-  | CompleteFrame
-  | ToolCallFrame
-  | ToolOutputFrame
-  | ResultFrame
-  | ErrorFrame;
+export type { ToolCallFrame, ToolOutputFrame, TurnFrame };
 
 /** JSON text as a value when it parses (the AI SDK shows tool inputs and outputs as values), else the text. */
 function jsonValue(text: string): unknown {

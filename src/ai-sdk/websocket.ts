@@ -7,10 +7,20 @@ import {
   type WebSocketChatTransportResponse,
 } from 'ai';
 import { type RawData, WebSocket, WebSocketServer } from 'ws';
-import { tickCork } from '../server/tick-cork.js';
+import {
+  ConnectionSlots,
+  FORBIDDEN,
+  originAllowed,
+  parseTarget,
+  refuseUnclaimedUpgrade,
+  refuseUpgrade,
+  SERVICE_UNAVAILABLE,
+} from '../gate/index.js';
+import { FrameSender } from '../server/frame-sender.js';
+import { type HeartbeatPeer, startHeartbeat, watchPongs } from '../server/heartbeat.js';
 import type { ChatRegistry } from './chat-registry.js';
 import { CHAT_ERRORS } from './chat-registry.js';
-import { originAllowed, type ResolvedChatOptions } from './options.js';
+import type { ResolvedChatOptions } from './options.js';
 import { follow, type TurnLog } from './turn-log.js';
 
 /** Bytes queued on a socket before a request stops sending and waits. */
@@ -28,10 +38,6 @@ export interface ChatWebSocket {
   close(): Promise<void>;
 }
 
-function refuse(socket: Duplex, status: number, reason: string): void {
-  socket.end(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
-}
-
 /**
  * The server side of the AI SDK's `WebSocketChatTransport`, on an HTTP server's upgrade path.
  * Client frames (`send`, `resume`, `abort`) are checked with the `ai` package's own validator.
@@ -46,25 +52,40 @@ export function attachChatWebSocket(
   { path }: ChatWebSocketOptions,
 ): ChatWebSocket {
   const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxPayload });
-  const sockets = new Set<WebSocket>();
+  /** Open sockets, watched by the heartbeat as the protocol's connections are. */
+  const sockets = new Set<HeartbeatPeer>();
+  /** Slots taken against `maxConnections`: upgrades being completed and open sockets. */
+  const slots = new ConnectionSlots(options.maxConnections);
   let closing: Promise<void> | undefined;
 
   const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer) => {
-    if (new URL(request.url ?? '/', 'http://x').pathname !== path) return;
+    if (parseTarget(request.url)?.path !== path) return refuseUnclaimedUpgrade(server, request, socket);
     socket.on('error', () => undefined);
-    if (closing) return refuse(socket, 503, 'Service Unavailable');
-    if (!originAllowed(options, request.headers.origin)) return refuse(socket, 403, 'Forbidden');
+    if (closing) return refuseUpgrade(socket, ...SERVICE_UNAVAILABLE);
+    if (!originAllowed(options.allowedOrigins, request.headers.origin, options.onError))
+      return refuseUpgrade(socket, ...FORBIDDEN);
+    const freeSlot = slots.take();
+    if (freeSlot === undefined) return refuseUpgrade(socket, ...SERVICE_UNAVAILABLE);
     wss.handleUpgrade(request, socket, head, (ws) => {
-      sockets.add(ws);
-      serveSocket(ws, request, chats, tickCork(socket));
-      ws.once('close', () => sockets.delete(ws));
+      const peer: HeartbeatPeer = { alive: true, socket: ws };
+      sockets.add(peer);
+      watchPongs(peer);
+      serveSocket(ws, request, chats, new FrameSender(ws, HIGH_WATER_MARK, socket));
+      ws.once('close', () => {
+        sockets.delete(peer);
+        freeSlot();
+      });
     });
+    // ws answers a bad handshake (wrong version, missing key) itself and destroys the socket.
+    if (socket.destroyed) freeSlot();
   };
   server.on('upgrade', onUpgrade);
+  const stopHeartbeat = startHeartbeat(sockets, options.heartbeatIntervalMs);
 
   async function close(): Promise<void> {
     server.off('upgrade', onUpgrade);
-    const all = [...sockets];
+    stopHeartbeat();
+    const all = [...sockets].map((peer) => peer.socket);
     await Promise.all(
       all.map(
         (ws) =>
@@ -90,127 +111,133 @@ export function attachChatWebSocket(
   };
 }
 
-/** `holdForTick`: called before each write, so a tick's frames leave in one `writev` (`tickCork`). */
-function serveSocket(
-  ws: WebSocket,
-  request: IncomingMessage,
-  chats: ChatRegistry,
-  holdForTick: () => void,
-): void {
-  /** This socket's requests being answered: requestId → stop following, and its chat id. */
-  const following = new Map<string, { stop: () => void; chatId: string }>();
+/** One request of a socket, from its arrival (before its turn starts) until its `end`. */
+interface SocketRequest {
+  chatId: string;
+  /** Stops following the turn (set once it streams). */
+  stop: () => void;
+  /** `abort` came (maybe before the turn started: then it never starts). */
+  aborted: boolean;
+}
+
+/** `sender`: the socket's one sender (the protocol's FrameSender: backpressure, tick batching). */
+function serveSocket(ws: WebSocket, request: IncomingMessage, chats: ChatRegistry, sender: ChatSender): void {
+  /**
+   * This socket's requests, by requestId, from the moment their frame is read: an `abort` right
+   * behind its `send` finds the request even while its turn is still starting.
+   */
+  const requests = new Map<string, SocketRequest>();
+  /** Frames are checked asynchronously; this keeps them handled in the order they came. */
+  let inOrder: Promise<unknown> = Promise.resolve();
   ws.on('error', () => undefined);
   ws.once('close', () => {
     // The chats go on: a dropped socket is not a stop. A later `resume` replays the turn.
-    for (const { stop } of following.values()) stop();
-    following.clear();
+    for (const { stop } of requests.values()) stop();
+    requests.clear();
   });
 
-  const send = (frame: WebSocketChatTransportResponse) => {
-    if (ws.readyState !== WebSocket.OPEN) return;
-    holdForTick();
-    ws.send(JSON.stringify(frame));
-  };
+  const send = (frame: WebSocketChatTransportResponse) => sender.send(frame);
 
-  const stream = (requestId: string, chatId: string, log: TurnLog) => {
-    const entry: { stop: () => void; chatId: string } = { stop: () => undefined, chatId };
-    following.set(requestId, entry);
-    entry.stop = streamToSocket(ws, requestId, log, {
-      holdForTick,
-      isWanted: () => following.get(requestId) === entry,
-      onEnd: () => following.delete(requestId),
+  const stream = (requestId: string, entry: SocketRequest, log: TurnLog) => {
+    entry.stop = streamToSocket(sender, requestId, log, {
+      isWanted: () => requests.get(requestId) === entry,
+      onEnd: () => requests.delete(requestId),
     });
   };
 
-  const handle = async (frame: WebSocketChatTransportRequest) => {
+  /** Runs synchronously when a frame's turn comes: every request is registered before any await. */
+  const handle = (frame: WebSocketChatTransportRequest) => {
     if (frame.type === 'abort') {
-      const request = following.get(frame.requestId);
-      if (request === undefined) return;
-      following.delete(frame.requestId);
-      request.stop();
-      // `useChat`'s stop(): the agent stops too, not only this stream.
-      chats.stop(request.chatId);
+      const entry = requests.get(frame.requestId);
+      if (entry === undefined) return;
+      requests.delete(frame.requestId);
+      entry.aborted = true;
+      entry.stop();
+      // `useChat`'s stop(): the agent stops too, not only this stream. A request whose turn has
+      // not started yet is stopped by `answer` instead, once it knows.
+      if (entry.stop !== noop) chats.stop(entry.chatId);
       return;
     }
+    const entry: SocketRequest = { chatId: frame.id, stop: noop, aborted: false };
+    requests.set(frame.requestId, entry);
+    void answer(frame, entry).catch(() => ws.terminate());
+  };
+
+  const answer = async (
+    frame: Exclude<WebSocketChatTransportRequest, { type: 'abort' }>,
+    entry: SocketRequest,
+  ): Promise<void> => {
     const { requestId, id: chatId } = frame;
-    if (!(await chats.authorize(request, chatId))) {
-      send({ type: 'error', requestId, errorText: CHAT_ERRORS.forbidden });
-      return;
-    }
+    const refuse = (errorText: string) => {
+      if (requests.get(requestId) === entry) requests.delete(requestId);
+      if (!entry.aborted) send({ type: 'error', requestId, errorText });
+    };
+    if (!(await chats.authorize(request, chatId))) return refuse(CHAT_ERRORS.forbidden);
     if (frame.type === 'resume') {
       const log = chats.resumable(chatId);
-      if (log === undefined) send({ type: 'no-active', requestId });
-      else stream(requestId, chatId, log);
+      if (entry.aborted) return;
+      if (log === undefined) {
+        requests.delete(requestId);
+        send({ type: 'no-active', requestId });
+      } else stream(requestId, entry, log);
       return;
     }
-    const started = await chats.start(request, chatId, frame.trigger, frame.messages);
-    if (!started.ok) send({ type: 'error', requestId, errorText: started.errorText });
-    else stream(requestId, chatId, started.log);
+    const started = await chats.start(request, chatId, frame.trigger, frame.messages, () => !entry.aborted);
+    if (!started.ok) return refuse(started.errorText);
+    // Aborted while the turn was being set up: it started anyway, so it is stopped now.
+    if (entry.aborted) {
+      chats.stop(chatId);
+      return;
+    }
+    stream(requestId, entry, started.log);
   };
 
   ws.on('message', (data: RawData, isBinary: boolean) => {
-    void (async () => {
-      let value: unknown;
-      try {
-        value = JSON.parse(isBinary ? '' : data.toString());
-      } catch {
-        ws.close(1003, 'invalid JSON frame');
-        return;
-      }
-      const checked = await safeValidateWebSocketChatTransportRequest({ value });
-      if (!checked.success) {
+    let value: unknown;
+    try {
+      value = JSON.parse(isBinary ? '' : data.toString());
+    } catch {
+      ws.close(1003, 'invalid JSON frame');
+      return;
+    }
+    inOrder = inOrder
+      .then(async () => {
+        const checked = await safeValidateWebSocketChatTransportRequest({ value });
+        if (checked.success) return handle(checked.data);
         const requestId = (value as { requestId?: unknown } | null)?.requestId;
         if (typeof requestId === 'string')
           send({ type: 'error', requestId, errorText: checked.error.message });
         else ws.close(1003, 'invalid chat request frame');
-        return;
-      }
-      await handle(checked.data);
-    })().catch(() => ws.terminate());
+      })
+      .catch(() => ws.terminate());
   });
 }
+
+const noop = () => undefined;
+
+type ChatSender = FrameSender<WebSocketChatTransportResponse>;
 
 /**
  * Sends a turn to one request of a socket: `start`, every chunk from sequence 0 (live, pausing while
- * the socket is behind), then `end`. Returns the stop function.
+ * the socket is behind, until its send callbacks say it has caught up), then `end`. Returns the
+ * stop function.
  */
 export function streamToSocket(
-  ws: WebSocket,
+  sender: ChatSender,
   requestId: string,
   log: TurnLog,
-  {
-    isWanted = () => true,
-    onEnd,
-    holdForTick = () => undefined,
-  }: { isWanted?: () => boolean; onEnd?: () => void; holdForTick?: () => void } = {},
+  { isWanted = () => true, onEnd }: { isWanted?: () => boolean; onEnd?: () => void } = {},
 ): () => void {
-  const send = (frame: WebSocketChatTransportResponse) => {
-    if (ws.readyState !== WebSocket.OPEN) return;
-    holdForTick();
-    ws.send(JSON.stringify(frame));
-  };
-  send({ type: 'start', requestId });
+  sender.send({ type: 'start', requestId });
   return follow(log, {
-    write: (chunk: UIMessageChunk, sequence: number) => send({ type: 'chunk', requestId, sequence, chunk }),
+    write: (chunk: UIMessageChunk, sequence: number) =>
+      sender.send({ type: 'chunk', requestId, sequence, chunk }),
     end: () => {
       onEnd?.();
-      send({ type: 'end', requestId });
+      sender.send({ type: 'end', requestId });
     },
-    isOpen: () => ws.readyState === WebSocket.OPEN && isWanted(),
-    isBehind: () => ws.bufferedAmount > HIGH_WATER_MARK,
-    whenDrained: (resume) => waitForDrain(ws, resume),
+    isOpen: () => sender.isOpen && isWanted(),
+    isBehind: () => sender.isBehind,
+    whenDrained: (resume) => void sender.drained().then(resume),
   });
-}
-
-function waitForDrain(ws: WebSocket, resume: () => void): void {
-  const check = () => {
-    if (ws.readyState !== WebSocket.OPEN || ws.bufferedAmount <= HIGH_WATER_MARK / 2) {
-      clearInterval(timer);
-      ws.off('close', check);
-      resume();
-    }
-  };
-  // ws has no drain event of its own; its send callbacks fire as frames reach the kernel.
-  const timer = setInterval(check, 10);
-  ws.once('close', check);
 }

@@ -14,6 +14,7 @@ import {
   type ServerFrame,
   type ToolCallFrame,
   type ToolOutputFrame,
+  type TurnFrame,
 } from '../protocol.js';
 import { FrameQueue } from './frame-queue.js';
 import { type StreamingAgentClientOptions, validateClientOptions } from './options.js';
@@ -44,14 +45,8 @@ export type ClientStatus = 'idle' | 'connecting' | 'open' | 'reconnecting' | 'cl
 /** How a reconnect ended: the same session (`resumed`), or a fresh one because it had expired. */
 export type ResumeOutcome = 'resumed' | 'expired';
 
-/** A frame that belongs to one message: what `ask()` yields. */
-export type TurnFrame =
-  | DeltaFrame
-  | CompleteFrame
-  | ToolCallFrame
-  | ToolOutputFrame
-  | ResultFrame
-  | TurnErrorFrame;
+/** A frame that belongs to one message: what `ask()` yields (the protocol's one `TurnFrame`). */
+export type { TurnFrame };
 
 /** An `error` frame from the server, or one the client made (`connection_lost`, `not_connected`). */
 export type TurnErrorFrame = ErrorFrame<ErrorCode | ClientErrorCode>;

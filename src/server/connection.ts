@@ -10,6 +10,7 @@ import {
   type ResumeFrame,
 } from '../protocol.js';
 import { FrameSender } from './frame-sender.js';
+import { watchPongs } from './heartbeat.js';
 import type { LiveSession } from './live-session.js';
 import type { ConnectionContext, ResolvedOptions } from './options.js';
 import { RateLimiter } from './rate-limiter.js';
@@ -55,9 +56,7 @@ export class Connection {
       ? new RateLimiter(options.rateLimit.burst, options.rateLimit.perSecond)
       : undefined;
     socket.on('message', (data, isBinary) => this.receive(data, isBinary));
-    socket.on('pong', () => {
-      this.alive = true;
-    });
+    watchPongs(this);
     // A socket error is always followed by 'close'; listening keeps it from being thrown.
     socket.on('error', () => undefined);
     const closed = new Promise<void>((resolve) => socket.once('close', resolve));

@@ -3,11 +3,14 @@ import type { ServerFrame } from '../protocol.js';
 import { Waiters } from '../waiters.js';
 import { type Corkable, tickCork } from './tick-cork.js';
 
-/** Where a turn sends its frames: a socket's sender, or a session's channel that outlives sockets. */
-export interface FrameSink {
+/**
+ * Where a turn sends its frames: a socket's sender, or a session's channel that outlives sockets.
+ * `Frame`: the protocol's frames, or another front end's (the AI SDK's WebSocket responses).
+ */
+export interface FrameSink<Frame = ServerFrame> {
   readonly isOpen: boolean;
   readonly isBehind: boolean;
-  send(frame: ServerFrame): void;
+  send(frame: Frame): void;
   drained(): Promise<void>;
 }
 
@@ -68,14 +71,14 @@ export interface FrameSenderOptions<F = ServerFrame> {
  * Frames sent in one tick leave in one write (`tickCork`); with `coalesceMs`, the deltas of a
  * window leave as one frame.
  */
-export class FrameSender implements FrameSink {
+export class FrameSender<Frame = ServerFrame> implements FrameSink<Frame> {
   private readonly drainWaiters = new Waiters();
   private readonly lowWaterMark: number;
   private readonly holdForTick: () => void;
   private readonly coalesceMs: number;
-  private readonly deltas: DeltaMerge<ServerFrame>;
+  private readonly deltas: DeltaMerge<Frame>;
   /** The deltas waiting for the window to end, merged into one frame. */
-  private held: ServerFrame | undefined;
+  private held: Frame | undefined;
   private heldOwned = false;
   private windowTimer: NodeJS.Timeout | undefined;
   /** When the last delta frame went out: a delta within `coalesceMs` of it waits. */
@@ -95,15 +98,15 @@ export class FrameSender implements FrameSink {
     private readonly socket: WebSocket,
     private readonly highWaterMark: number,
     /** The socket under `socket` (see `FrameSenderOptions.transport`), or the options. */
-    transportOrOptions?: Corkable | FrameSenderOptions,
+    transportOrOptions?: Corkable | FrameSenderOptions<Frame>,
   ) {
-    const options: FrameSenderOptions =
+    const options: FrameSenderOptions<Frame> =
       transportOrOptions !== undefined && 'cork' in transportOrOptions
         ? { transport: transportOrOptions }
         : (transportOrOptions ?? {});
     this.holdForTick = tickCork(options.transport);
     this.coalesceMs = options.coalesceMs ?? 0;
-    this.deltas = options.merge ?? protocolDeltaMerge;
+    this.deltas = options.merge ?? (protocolDeltaMerge as unknown as DeltaMerge<Frame>);
     this.lowWaterMark = Math.floor(highWaterMark / 2);
     socket.once('close', () => {
       // Nothing can reach this client now; a session that outlives it replays from its log.
@@ -123,7 +126,7 @@ export class FrameSender implements FrameSink {
     return this.socket.bufferedAmount > this.highWaterMark;
   }
 
-  send(frame: ServerFrame): void {
+  send(frame: Frame): void {
     if (!this.isOpen) return;
     if (this.coalesceMs > 0) {
       if (this.deltas.isDelta(frame)) {
@@ -148,7 +151,7 @@ export class FrameSender implements FrameSink {
     return this.drainWaiters.wait();
   }
 
-  private hold(frame: ServerFrame): void {
+  private hold(frame: Frame): void {
     if (this.held !== undefined) {
       const merged = this.deltas.merge(this.held, frame, this.heldOwned);
       if (merged !== undefined) {
@@ -188,7 +191,7 @@ export class FrameSender implements FrameSink {
     if (this.isOpen) this.write(held);
   }
 
-  private write(frame: ServerFrame): void {
+  private write(frame: Frame): void {
     this.holdForTick();
     this.socket.send(JSON.stringify(frame), this.onWritten);
   }

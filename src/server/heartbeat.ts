@@ -1,17 +1,33 @@
-import type { Connection } from './connection.js';
+import type { WebSocket } from 'ws';
 
-/** Pings every connection each interval; one that did not answer the previous ping is terminated. */
-export function startHeartbeat(connections: ReadonlySet<Connection>, intervalMs: number): () => void {
+/** A socket the heartbeat watches: `alive` is set by each pong (see `watchPongs`), cleared by each ping. */
+export interface HeartbeatPeer {
+  alive: boolean;
+  readonly socket: WebSocket;
+}
+
+/** Marks `peer` alive on each pong; call once per socket. */
+export function watchPongs(peer: HeartbeatPeer): void {
+  peer.socket.on('pong', () => {
+    peer.alive = true;
+  });
+}
+
+/**
+ * Pings every peer each interval; one that did not answer the previous ping is terminated. The
+ * same for every front end's sockets (the protocol's connections, the AI SDK's sockets).
+ */
+export function startHeartbeat(peers: ReadonlySet<HeartbeatPeer>, intervalMs: number): () => void {
   if (intervalMs <= 0) return () => undefined;
   const timer = setInterval(() => {
-    for (const connection of connections) {
-      if (!connection.alive) {
-        connection.socket.terminate();
+    for (const peer of peers) {
+      if (!peer.alive) {
+        peer.socket.terminate();
         continue;
       }
-      connection.alive = false;
+      peer.alive = false;
       try {
-        connection.socket.ping();
+        peer.socket.ping();
       } catch {
         // the socket is closing; 'close' will clean up
       }

@@ -2,6 +2,15 @@ import { createServer, type Server as HttpServer, type IncomingMessage } from 'n
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
+import {
+  BAD_TARGET,
+  ConnectionSlots,
+  parseTarget,
+  refuseRequest,
+  refuseUnclaimedUpgrade,
+  refuseUpgrade,
+  SERVICE_UNAVAILABLE,
+} from '../gate/index.js';
 import { CLOSE_CODES, RESUME_QUERY } from '../protocol.js';
 import { Connection } from './connection.js';
 import { ensureFrameworkLogger } from './framework-logger.js';
@@ -9,7 +18,7 @@ import { startHeartbeat } from './heartbeat.js';
 import { resolveOptions, type StreamingServerOptions } from './options.js';
 import { errorReporter } from './report-error.js';
 import { SessionHost } from './session-host.js';
-import { checkUpgrade, refuseUpgrade } from './upgrade-guard.js';
+import { checkUpgrade } from './upgrade-guard.js';
 
 export type { ClientFrame, ErrorCode, ServerFrame } from '../protocol.js';
 export { CLOSE_CODES, ERROR_CODES } from '../protocol.js';
@@ -41,8 +50,6 @@ export interface StreamingServer {
 /** How long a client gets to answer our close frame before its socket is cut. */
 const CLOSE_HANDSHAKE_MS = 2_000;
 
-const SERVICE_UNAVAILABLE = [503, 'Service Unavailable'] as const;
-
 export async function createStreamingServer(userOptions: StreamingServerOptions): Promise<StreamingServer> {
   const resolved = resolveOptions(userOptions);
   const options = { ...resolved, onError: errorReporter(resolved.onError) };
@@ -58,8 +65,9 @@ export async function createStreamingServer(userOptions: StreamingServerOptions)
         requestTimeout: Math.max(options.requestTimeoutMs, options.headersTimeoutMs),
         connectionsCheckingInterval: Math.max(50, Math.min(1_000, Math.floor(options.headersTimeoutMs / 4))),
       },
-      (_request, response) => {
-        response.writeHead(426, { 'Content-Type': 'text/plain' }).end('Upgrade Required');
+      (request, response) => {
+        if (parseTarget(request.url) === undefined) refuseRequest(response, BAD_TARGET[0], BAD_TARGET[1]);
+        else refuseRequest(response, 426, 'Upgrade Required');
       },
     );
   const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxPayload });
@@ -70,7 +78,7 @@ export async function createStreamingServer(userOptions: StreamingServerOptions)
    * Slots taken against `maxConnections`: upgrades in progress (in `authenticate`) and open sockets.
    * A slot is freed when its socket closes, not when its session has finished closing.
    */
-  let slots = 0;
+  const slots = new ConnectionSlots(options.maxConnections);
   const sessionHost = new SessionHost(options, options.frameLog);
   await sessionHost.start();
   let nextConnectionId = 1;
@@ -78,21 +86,15 @@ export async function createStreamingServer(userOptions: StreamingServerOptions)
   const path = options.path ?? (ownsServer ? undefined : '/');
 
   const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer) => {
-    if (path !== undefined && requestPath(request) !== path) {
-      // On a server we share, another `upgrade` listener may own this path; if none does, nobody
-      // would ever answer (ws itself answers 400 here).
-      if (ownsServer || httpServer.listenerCount('upgrade') === 1) refuseUpgrade(socket, 404, 'Not Found');
-      return;
+    const target = parseTarget(request.url);
+    if (target === undefined || (path !== undefined && target.path !== path)) {
+      // On a server we share, another `upgrade` listener may own this path.
+      return refuseUnclaimedUpgrade(httpServer, request, socket, ownsServer);
     }
     socket.on('error', () => undefined);
     if (closing) return refuseUpgrade(socket, ...SERVICE_UNAVAILABLE);
-    if (slots >= options.maxConnections) return refuseUpgrade(socket, ...SERVICE_UNAVAILABLE);
-    slots++;
-    let slotHeld = true;
-    const freeSlot = () => {
-      if (slotHeld) slots--;
-      slotHeld = false;
-    };
+    const freeSlot = slots.take();
+    if (freeSlot === undefined) return refuseUpgrade(socket, ...SERVICE_UNAVAILABLE);
     pending.add(socket);
     void checkUpgrade(request, options).then((verdict) => {
       pending.delete(socket);
@@ -111,7 +113,7 @@ export async function createStreamingServer(userOptions: StreamingServerOptions)
           { request, auth: verdict.auth, connectionId: nextConnectionId++ },
           options,
           sessionHost,
-          new URL(request.url ?? '/', 'http://x').searchParams.has(RESUME_QUERY),
+          target.query.has(RESUME_QUERY),
         );
         connections.add(connection);
         void connection.closed.then(() => connections.delete(connection));
@@ -184,15 +186,4 @@ export async function createStreamingServer(userOptions: StreamingServerOptions)
       return closing;
     },
   };
-}
-
-/**
- * The request target's path, compared as `ws` does: the raw target up to `?`. No URL parsing: a
- * target such as `//` or `http://[` makes `new URL()` throw, and a hostile request must not be able
- * to throw out of the `upgrade` listener.
- */
-function requestPath(request: IncomingMessage): string {
-  const target = request.url ?? '/';
-  const query = target.indexOf('?');
-  return query === -1 ? target : target.slice(0, query);
 }

@@ -18,9 +18,88 @@ type Awaitable<T> = T | Promise<T>;
 
 /** What happens to the turn in progress when its client's socket drops. */
 export type DisconnectPolicy = 'continue' | 'interrupt';
+/** Extra `AgentSession` options (the framework's own constructor options). */
 export type SessionOptions = ConstructorParameters<typeof voice.AgentSession>[0];
 
-export interface StreamingServerOptions {
+/**
+ * The agent behind each session and the bounds of its turns: the same options, checked the same
+ * way, for `createStreamingServer` (Context: the connection) and `createAISDKChats` (the chat).
+ */
+export interface AgentOptions<Context> {
+  /** One agent per session. */
+  createAgent: (context: Context) => Awaitable<voice.Agent>;
+  /** One LLM per session. Optional when the agent brings its own. */
+  createLLM?: (context: Context) => Awaitable<llm.LLM>;
+  /** Extra `AgentSession` options (a TTS, turn handling, ...). `llm` from `createLLM` wins. */
+  sessionOptions?: (context: Context) => Awaitable<SessionOptions>;
+  /** A turn that takes longer is interrupted and ends with an error (`turn_timeout`). Default 120 s. */
+  turnTimeoutMs?: number;
+  /** Events buffered per session before deltas are merged. Default 1024. */
+  bufferSize?: number;
+  /** Errors that are not the client's fault (a failed session, a failed run). Default: console.error. */
+  onError?: (error: unknown, where: string) => void;
+}
+
+/** The limits every front end's sockets are held to, at the gate and after. */
+export interface SocketLimits {
+  /** Open WebSocket connections at most; more are refused with HTTP 503. Default 1000. */
+  maxConnections?: number;
+  /** Origins allowed to connect (exact match), or a predicate. Default: any origin. */
+  allowedOrigins?: readonly string[] | ((origin: string | undefined) => boolean);
+  /** Ping interval; a peer that misses one pong is terminated. 0 disables. Default 30 s. */
+  heartbeatIntervalMs?: number;
+  /**
+   * How long the app's gate callback may take (`authenticate` on the WebSocket server, `authorize`
+   * on the AI SDK endpoints); past it the request is refused (HTTP 503, or the chat's "not yours"
+   * error) and the error reported. Default 5 s.
+   */
+  authenticateTimeoutMs?: number;
+}
+
+export type ResolvedAgentOptions<Context> = Required<
+  Pick<AgentOptions<Context>, 'createAgent' | 'turnTimeoutMs' | 'bufferSize' | 'onError'>
+> &
+  Pick<AgentOptions<Context>, 'createLLM' | 'sessionOptions'>;
+
+export type ResolvedSocketLimits = Required<
+  Pick<SocketLimits, 'maxConnections' | 'heartbeatIntervalMs' | 'authenticateTimeoutMs'>
+> &
+  Pick<SocketLimits, 'allowedOrigins'>;
+
+/** Checks and defaults the agent options, for either front end (`check` names its factory). */
+export function resolveAgentOptions<Context>(
+  check: OptionChecks,
+  options: AgentOptions<Context>,
+  logPrefix: string,
+): ResolvedAgentOptions<Context> {
+  const o = options as unknown as Record<string, unknown>;
+  check.fn('createAgent', o.createAgent, true);
+  check.fn('createLLM', o.createLLM);
+  check.fn('sessionOptions', o.sessionOptions);
+  check.fn('onError', o.onError);
+  return {
+    createAgent: options.createAgent,
+    createLLM: options.createLLM,
+    sessionOptions: options.sessionOptions,
+    turnTimeoutMs: check.milliseconds('turnTimeoutMs', o.turnTimeoutMs, 120_000),
+    bufferSize: check.integer('bufferSize', o.bufferSize, 1024, 1),
+    onError: options.onError ?? ((error, where) => console.error(`[${logPrefix}] ${where}:`, error)),
+  };
+}
+
+/** Checks and defaults the socket limits, for either front end. */
+export function resolveSocketLimits(check: OptionChecks, options: SocketLimits): ResolvedSocketLimits {
+  const o = options as unknown as Record<string, unknown>;
+  checkOrigins(check, o.allowedOrigins);
+  return {
+    maxConnections: check.integer('maxConnections', o.maxConnections, 1000, 1),
+    allowedOrigins: options.allowedOrigins,
+    heartbeatIntervalMs: check.milliseconds('heartbeatIntervalMs', o.heartbeatIntervalMs, 30_000, 0),
+    authenticateTimeoutMs: check.milliseconds('authenticateTimeoutMs', o.authenticateTimeoutMs, 5_000),
+  };
+}
+
+export interface StreamingServerOptions extends AgentOptions<ConnectionContext>, SocketLimits {
   /** Port to listen on; 0 picks a free one. Ignored when `server` is given. */
   port?: number;
   host?: string;
@@ -29,21 +108,10 @@ export interface StreamingServerOptions {
   /** Only upgrade requests for this path are accepted. Default: any path on our own server, '/' on yours. */
   path?: string;
 
-  /** One agent per connection. */
-  createAgent: (context: ConnectionContext) => Awaitable<voice.Agent>;
-  /** One LLM per connection. Optional when the agent brings its own. */
-  createLLM?: (context: ConnectionContext) => Awaitable<llm.LLM>;
-  /** Extra `AgentSession` options (a TTS, turn handling, ...). `llm` from `createLLM` wins. */
-  sessionOptions?: (context: ConnectionContext) => Awaitable<SessionOptions>;
-
   /** Largest client frame in bytes; larger ones close the connection with 1009. Default 64 KiB. */
   maxPayload?: number;
   /** Messages waiting behind the one being answered, per connection; past it: `busy`. Default 8. */
   maxQueuedMessages?: number;
-  /** Open connections at most; more are refused with HTTP 503. Default 1000. */
-  maxConnections?: number;
-  /** Origins allowed to connect (exact match), or a predicate. Default: any origin. */
-  allowedOrigins?: readonly string[] | ((origin: string | undefined) => boolean);
   /**
    * Decides whether an upgrade request may connect: false (or a throw) refuses it with HTTP 401.
    * An object is kept as `context.auth` for the factories.
@@ -52,21 +120,12 @@ export interface StreamingServerOptions {
   /** Client frames allowed per connection: a burst, refilled at `perSecond`. `false` disables. */
   rateLimit?: { burst: number; perSecond: number } | false;
   /**
-   * How long `authenticate` may take; past it the upgrade is refused with HTTP 503 and the socket
-   * closed. Default 5 s.
-   */
-  authenticateTimeoutMs?: number;
-  /**
    * On a server this package creates (no `server` option): how long a client may take to send
    * complete request headers / a complete request before its socket is closed (Node's
    * `headersTimeout` / `requestTimeout`). Defaults 10 s / 30 s.
    */
   headersTimeoutMs?: number;
   requestTimeoutMs?: number;
-  /** Ping interval; a peer that misses one pong is terminated. 0 disables. Default 30 s. */
-  heartbeatIntervalMs?: number;
-  /** A turn that takes longer is interrupted and answered with `turn_timeout`. Default 120 s. */
-  turnTimeoutMs?: number;
   /**
    * `accumulated` on delta frames: true (every frame, default), false (never), or N (every Nth
    * frame and the first). It makes the bytes on the wire grow with the square of the reply.
@@ -89,8 +148,6 @@ export interface StreamingServerOptions {
    * delta leaves as it comes. Default 0.
    */
   coalesceMs?: number;
-  /** Events buffered per connection before deltas are merged. Default 1024. */
-  bufferSize?: number;
   /**
    * How long a session outlives its socket, waiting for its client to resume it with the token
    * from `ready`. 0 closes the session with its socket (no token, no `seq`). Default 30 s.
@@ -113,8 +170,6 @@ export interface StreamingServerOptions {
   sessionStore?: SessionStore;
   /** Text of the `ready` frame. */
   readyMessage?: string;
-  /** Errors that are not the client's fault (a failed session, a failed run). Default: console.error. */
-  onError?: (error: unknown, where: string) => void;
 }
 
 export type ResolvedOptions = Required<
@@ -147,19 +202,16 @@ export function resolveOptions(options: StreamingServerOptions): ResolvedOptions
     throw new TypeError(`createStreamingServer: options must be an object; received ${String(options)}`);
   }
   const o = options as unknown as Record<string, unknown>;
-  check.fn('createAgent', o.createAgent, true);
-  check.fn('createLLM', o.createLLM);
-  check.fn('sessionOptions', o.sessionOptions);
+  const agent = resolveAgentOptions(check, options, 'livekit-streaming-text');
+  const limits = resolveSocketLimits(check, options);
   check.fn('authenticate', o.authenticate);
-  check.fn('onError', o.onError);
   check.string('host', o.host);
   check.string('readyMessage', o.readyMessage);
   if (o.server !== undefined) checkServer(o.server);
   const path = check.string('path', o.path);
   if (path !== undefined && !path.startsWith('/'))
     throw check.rangeError('path', "a path starting with '/'", path);
-  checkOrigins(o.allowedOrigins);
-  const maxConnections = check.integer('maxConnections', o.maxConnections, 1000, 1);
+  const { maxConnections } = limits;
   const frameLog = checkImplements<FrameLog>('frameLog', o.frameLog, ['append', 'read', 'expire', 'delete']);
   const sessionStore = checkImplements<SessionStore>('sessionStore', o.sessionStore, [
     'start',
@@ -179,30 +231,25 @@ export function resolveOptions(options: StreamingServerOptions): ResolvedOptions
   }
   return {
     ...options,
+    ...agent,
+    ...limits,
     port: check.integer('port', o.port, 0, 0, 65_535),
     host: options.host ?? '127.0.0.1',
     maxPayload: check.integer('maxPayload', o.maxPayload, 64 * 1024, 1),
     maxQueuedMessages: check.integer('maxQueuedMessages', o.maxQueuedMessages, 8, 0),
-    maxConnections,
     maxSessions: check.integer('maxSessions', o.maxSessions, maxConnections, 1),
     resumeWindowMs: check.milliseconds('resumeWindowMs', o.resumeWindowMs, 30_000, 0),
     onDisconnect: check.oneOf('onDisconnect', o.onDisconnect, ['continue', 'interrupt'], 'continue'),
     frameLog: frameLog ?? new MemoryFrameLog(),
     sessionStore,
-    authenticateTimeoutMs: check.milliseconds('authenticateTimeoutMs', o.authenticateTimeoutMs, 5_000),
     headersTimeoutMs: check.milliseconds('headersTimeoutMs', o.headersTimeoutMs, 10_000),
     requestTimeoutMs: check.milliseconds('requestTimeoutMs', o.requestTimeoutMs, 30_000),
     rateLimit: checkRateLimit(o.rateLimit),
-    heartbeatIntervalMs: check.milliseconds('heartbeatIntervalMs', o.heartbeatIntervalMs, 30_000, 0),
-    turnTimeoutMs: check.milliseconds('turnTimeoutMs', o.turnTimeoutMs, 120_000),
     sendAccumulated: checkSendAccumulated(o.sendAccumulated),
     accumulatedBudget: checkBudget(o.accumulatedBudget),
     highWaterMark: check.integer('highWaterMark', o.highWaterMark, 64 * 1024, 1),
     coalesceMs: check.milliseconds('coalesceMs', o.coalesceMs, 0, 0),
-    bufferSize: check.integer('bufferSize', o.bufferSize, 1024, 1),
     readyMessage: options.readyMessage ?? 'Agent ready',
-    onError:
-      options.onError ?? ((error, where) => console.error(`[livekit-streaming-text] ${where}:`, error)),
   };
 }
 
@@ -225,7 +272,7 @@ function checkServer(value: unknown): void {
   }
 }
 
-function checkOrigins(value: unknown): void {
+function checkOrigins(check: OptionChecks, value: unknown): void {
   if (value === undefined || typeof value === 'function') return;
   if (!Array.isArray(value) || !value.every((v) => typeof v === 'string')) {
     throw check.typeError('allowedOrigins', 'an array of origin strings or a function', value);

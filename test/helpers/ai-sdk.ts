@@ -1,8 +1,16 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type APIConnectOptions, DEFAULT_API_CONNECT_OPTIONS, llm, voice } from '@livekit/agents';
-import { AbstractChat, type ChatInit, type ChatState, type ChatStatus, type UIMessage } from 'ai';
+import {
+  AbstractChat,
+  type ChatInit,
+  type ChatState,
+  type ChatStatus,
+  type UIMessage,
+  type UIMessageChunk,
+} from 'ai';
 import { afterEach } from 'vitest';
+import { WebSocket } from 'ws';
 import { type AISDKChats, type AISDKChatsOptions, createAISDKChats } from '../../src/ai-sdk/index.js';
 import { createAgent, type FakeResponse, WEATHER_SCRIPT } from './session.js';
 
@@ -160,3 +168,55 @@ class SlowWordsStream extends llm.LLMStream {
 export function userMessage(id: string, text: string): UIMessage {
   return { id, role: 'user', parts: [{ type: 'text', text }] };
 }
+
+/** A server frame as a test reads it. */
+export type Frame = {
+  type: string;
+  requestId?: string;
+  sequence?: number;
+  chunk?: UIMessageChunk;
+  errorText?: string;
+};
+
+/** A raw protocol client: sends frames, collects every frame the server sends. */
+export async function rawClient(url: string) {
+  const ws = new WebSocket(url);
+  const frames: Frame[] = [];
+  ws.on('message', (data) => frames.push(JSON.parse(data.toString())));
+  await new Promise((resolve, reject) => {
+    ws.once('open', resolve);
+    ws.once('error', reject);
+  });
+  const closed = new Promise<number>((resolve) => ws.once('close', (code) => resolve(code)));
+  return {
+    ws,
+    frames,
+    closed,
+    send: (frame: object) => ws.send(JSON.stringify(frame)),
+    of: (requestId: string) => frames.filter((f) => f.requestId === requestId),
+  };
+}
+
+export const sendFrame = (
+  requestId: string,
+  id: string,
+  messages: UIMessage[],
+  trigger = 'submit-message',
+) => ({
+  type: 'send',
+  requestId,
+  id,
+  trigger,
+  messageId: undefined,
+  messages,
+  headers: {},
+  body: {},
+  metadata: undefined,
+});
+export const resumeFrame = (requestId: string, id: string) => ({
+  type: 'resume',
+  requestId,
+  id,
+  headers: {},
+  body: {},
+});

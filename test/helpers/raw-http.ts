@@ -3,11 +3,11 @@ import { connect, type Socket } from 'node:net';
 export type UpgradeAnswer = { status: number } | 'upgraded' | 'closed' | 'no answer';
 
 /**
- * Sends a WebSocket upgrade request by hand and reports how the server answered: an HTTP status,
+ * Writes `request` on a new socket to `port` and reports how the server answered: an HTTP status,
  * a completed upgrade (101), a socket closed without a word, or nothing at all within `waitMs`.
  * `waitMs` only bounds how long "no answer" is waited for; no assertion is about time.
  */
-export function rawUpgrade(port: number, path = '/', waitMs = 3_000, headers: Record<string, string> = {}) {
+function exchange(port: number, request: string, waitMs: number): Promise<UpgradeAnswer> {
   return new Promise<UpgradeAnswer>((resolve) => {
     const socket = connect(port, '127.0.0.1');
     let data = '';
@@ -24,14 +24,21 @@ export function rawUpgrade(port: number, path = '/', waitMs = 3_000, headers: Re
       if (match) done(match[1] === '101' ? 'upgraded' : { status: Number(match[1]) });
     });
     socket.on('close', () => done('closed'));
-    const extra = Object.entries(headers)
-      .map(([k, v]) => `${k}: ${v}\r\n`)
-      .join('');
-    socket.write(
-      `GET ${path} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
-        `Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n${extra}\r\n`,
-    );
+    socket.write(request);
   });
+}
+
+/** Sends a WebSocket upgrade request by hand and reports how the server answered (see `exchange`). */
+export function rawUpgrade(port: number, path = '/', waitMs = 3_000, headers: Record<string, string> = {}) {
+  const extra = Object.entries(headers)
+    .map(([k, v]) => `${k}: ${v}\r\n`)
+    .join('');
+  return exchange(
+    port,
+    `GET ${path} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+      `Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n${extra}\r\n`,
+    waitMs,
+  );
 }
 
 /** A TCP socket to `port` that writes `send` (maybe nothing) and then stays quiet. */
@@ -45,4 +52,21 @@ export function quietSocket(port: number, send = ''): Promise<Socket> {
     });
     socket.on('error', reject);
   });
+}
+
+/**
+ * Sends `GET <target>` by hand (a target `fetch` would normalise away: `//`, absolute-form, a
+ * malformed one), plain or with `Upgrade: websocket`, and reports the status the server answered.
+ */
+export function rawRequest(
+  port: number,
+  target: string,
+  { upgrade = false, waitMs = 5_000 }: { upgrade?: boolean; waitMs?: number } = {},
+): Promise<UpgradeAnswer> {
+  if (upgrade) return rawUpgrade(port, target, waitMs);
+  return exchange(
+    port,
+    `GET ${target} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nConnection: close\r\n\r\n`,
+    waitMs,
+  );
 }
