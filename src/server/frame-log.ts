@@ -20,12 +20,37 @@ export interface FrameLogRead {
  */
 export interface FrameLog {
   append(sessionId: string, frame: SequencedFrame): void;
-  /** Frames with `seq > after`. */
+  /**
+   * Frames with `seq > after`, contiguous: a log that lost some (a bound, a Redis that restarted
+   * without the writes it had not persisted, an append that failed) says `gap` and returns only
+   * the run after the last hole. Implementations pass what they hold through `contiguousRead`.
+   */
   read(sessionId: string, after: number): Promise<FrameLogRead>;
   /** The session is detached: forget its frames `ms` from now unless touched again. */
   expire(sessionId: string, ms: number): void;
   /** The session is gone: forget its frames now. */
   delete(sessionId: string): void;
+}
+
+/**
+ * What a log read hands out: the frames after `after`, checked for holes in their seq. The first
+ * must be `after + 1` and each next one more; wherever that fails frames were lost, so the read
+ * says `gap` and keeps only the frames after the last hole (a replay never skips a seq unsaid).
+ * `gap` is also true when the store itself knows it dropped some (`dropped`).
+ */
+export function contiguousRead(frames: SequencedFrame[], after: number, dropped = false): FrameLogRead {
+  let start = 0;
+  let expected = after + 1;
+  let gap = dropped;
+  for (let i = 0; i < frames.length; i++) {
+    const seq = frames[i]!.seq;
+    if (seq !== expected) {
+      gap = true;
+      start = i;
+    }
+    expected = seq + 1;
+  }
+  return { frames: start === 0 ? frames : frames.slice(start), gap };
 }
 
 /**
@@ -147,7 +172,7 @@ export class MemoryFrameLog implements FrameLog {
       const frame = held.frames[i]!;
       if (frame.seq > after) frames.push(frame);
     }
-    return { frames, gap: held.dropped > after };
+    return contiguousRead(frames, after, held.dropped > after);
   }
 
   expire(sessionId: string, ms: number): void {

@@ -218,6 +218,8 @@ export class SessionChannel implements FrameSink {
     this.target = target;
     const held: SequencedFrame[] = [];
     this.held = held;
+    // Every frame up to here was appended before the read: the log must hand back all of them.
+    const sentBefore = this.seq;
     let read: Awaited<ReturnType<FrameLog['read']>>;
     try {
       if (this.log === undefined) throw new Error('no log');
@@ -231,7 +233,9 @@ export class SessionChannel implements FrameSink {
     target.send(before);
     // A client ahead of us (a seq from another life of the session) gets the turn restated too.
     const first = read.frames[0]?.seq ?? this.seq + 1;
-    if (read.gap || after > this.seq || first > after + 1) {
+    // The log lost the newest frames (appends that failed): a hole before the live ones.
+    const lostTail = (read.frames.at(-1)?.seq ?? after) < sentBefore;
+    if (read.gap || after > this.seq || first > after + 1 || lostTail) {
       target.send(errorFrame('resume_gap'));
       for (const frame of this.snapshot.catchUp(after)) target.send(frame);
     } else {

@@ -5,7 +5,7 @@ export type { ConversationRecord, SessionStore, StoredSession } from '../server/
 
 import { randomUUID } from 'node:crypto';
 import type { FrameLog, FrameLogRead } from '../server/frame-log.js';
-import { loggedForm } from '../server/frame-log.js';
+import { contiguousRead, loggedForm } from '../server/frame-log.js';
 
 /**
  * The one method this module needs of a Redis client: ioredis's `call(command, ...args)`. Pass an
@@ -158,19 +158,13 @@ export class RedisFrameLog implements FrameLog {
   }
 
   async read(sessionId: string, after: number): Promise<FrameLogRead> {
-    const key = this.key(sessionId);
-    const [reply, oldest] = await Promise.all([
-      this.commands.ask('XREAD', 'STREAMS', key, `${after}-0`),
-      this.commands.ask('XRANGE', key, '-', '+', 'COUNT', 1),
-    ]);
+    const reply = await this.commands.ask('XREAD', 'STREAMS', this.key(sessionId), `${after}-0`);
     const frames = entriesOf(reply).map(
       ([, fields]) => JSON.parse(fieldValue(fields, 'f')) as SequencedFrame,
     );
-    const first = (oldest as Array<[string, string[]]> | null)?.[0];
-    const oldestSeq = first === undefined ? undefined : Number.parseInt(first[0], 10);
-    // Frames after `after` were trimmed when the oldest held is past the next one expected.
-    const gap = oldestSeq !== undefined && oldestSeq > after + 1;
-    return { frames, gap };
+    // Trimmed by MAXLEN, or lost (an append that failed, a Redis that restarted without them): a
+    // hole anywhere in the seqs, including before the first held, is a gap.
+    return contiguousRead(frames, after);
   }
 
   expire(sessionId: string, ms: number): void {
