@@ -4,23 +4,26 @@ import type { FrameLog } from './frame-log.js';
 import type { FrameSink } from './frame-sender.js';
 import { LiveSession, type Restored } from './live-session.js';
 import type { ConnectionContext, ResolvedOptions } from './options.js';
-import { createResumeToken, identityDigest, SessionRegistry, tokenKey } from './session-registry.js';
+import {
+  createResumeToken,
+  identityDigest,
+  identityKey,
+  SessionRegistry,
+  tokenKey,
+} from './session-registry.js';
 import type { SessionStore } from './session-store.js';
 
 /** How often a process waiting for another to give a session up looks again. */
 const TAKEOVER_POLL_MS = 50;
 
 /**
- * Identity a token is bound to: what `authenticate` returned, as JSON. Without `authenticate`,
- * every client is the same anonymous identity and the token alone decides.
+ * Identity a token is bound to: what `authenticate` returned, by `identityKey` (collision-free;
+ * the upgrade guard has refused a value without one). Without `authenticate`, every client is the
+ * same anonymous identity and the token alone decides.
  */
 export function identityOf(options: ResolvedOptions, context: ConnectionContext): string | undefined {
   if (options.authenticate === undefined) return undefined;
-  try {
-    return JSON.stringify(context.auth ?? null);
-  } catch {
-    return String(context.auth);
-  }
+  return identityKey(context.auth ?? null, 'authenticate() result');
 }
 
 /**

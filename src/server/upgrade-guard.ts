@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { ResolvedOptions } from './options.js';
+import { identityKey } from './session-registry.js';
 
 export type Verdict = { ok: true; auth: unknown } | { ok: false; status: number; reason: string };
 
@@ -45,7 +46,18 @@ async function authenticate(request: IncomingMessage, options: ResolvedOptions):
   try {
     const auth = await options.authenticate!(request);
     if (auth === false) return { ok: false, status: 401, reason: 'Unauthorized' };
-    return { ok: true, auth: auth === true ? undefined : auth };
+    const kept = auth === true ? undefined : auth;
+    // A resume token is bound to this value: one without a collision-free encoding is a bug to
+    // report, not an identity that could match another user's.
+    if (options.resumeWindowMs > 0) {
+      try {
+        identityKey(kept ?? null, 'authenticate() result');
+      } catch (error) {
+        options.onError(error, 'authenticate');
+        return { ok: false, status: 500, reason: 'Internal Server Error' };
+      }
+    }
+    return { ok: true, auth: kept };
   } catch (error) {
     options.onError(error, 'authenticate');
     return { ok: false, status: 401, reason: 'Unauthorized' };
