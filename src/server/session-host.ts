@@ -26,6 +26,13 @@ export function identityOf(options: ResolvedOptions, context: ConnectionContext)
   return identityKey(context.auth ?? null, 'authenticate() result');
 }
 
+/** A session a resume from the shared store attached to. */
+export interface Recovered {
+  session: LiveSession;
+  /** Already running here (taken from an earlier resume of the same token): not to be opened again. */
+  running: boolean;
+}
+
 /**
  * The server's sessions: it opens them, counts them, and, when resuming is on, keeps each one
  * `resumeWindowMs` after its connection goes, under a resume token, so a client can come back to it.
@@ -36,6 +43,8 @@ export class SessionHost {
   private readonly registry: SessionRegistry<LiveSession> | undefined;
 
   private readonly store: SessionStore | undefined;
+  /** Per token key: the resume from the shared store under way, so the next one waits for it. */
+  private readonly recovering = new Map<string, Promise<void>>();
 
   constructor(
     private readonly options: ResolvedOptions,
@@ -118,8 +127,12 @@ export class SessionHost {
    * process logged after `after`, then `turn_lost` for each message it left unanswered, then a new
    * session, rebuilt from the conversation, that numbers on from there. Undefined when the token
    * does not resume (unknown, another identity's, or still held by a process that will not let go).
+   *
+   * Resumes of one token serialize here: the first takes the session over, each next one takes it
+   * from the one before (which is told it was replaced, as a local takeover does). `running` says
+   * the session was already running here (the caller must not open it again).
    */
-  async recover(
+  recover(
     token: string,
     identity: string | undefined,
     holder: object,
@@ -127,17 +140,47 @@ export class SessionHost {
     context: ConnectionContext,
     target: FrameSink,
     ready: ReadyFrame,
-  ): Promise<LiveSession | undefined> {
+  ): Promise<Recovered | undefined> {
+    const key = tokenKey(token);
+    const previous = this.recovering.get(key) ?? Promise.resolve();
+    const result = previous.then(() =>
+      this.recoverNow(key, token, identity, holder, after, context, target, ready),
+    );
+    const settled = result.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.recovering.set(key, settled);
+    void settled.then(() => {
+      if (this.recovering.get(key) === settled) this.recovering.delete(key);
+    });
+    return result;
+  }
+
+  private async recoverNow(
+    key: string,
+    token: string,
+    identity: string | undefined,
+    holder: object,
+    after: number,
+    context: ConnectionContext,
+    target: FrameSink,
+    ready: ReadyFrame,
+  ): Promise<Recovered | undefined> {
     const store = this.store;
     if (store === undefined || this.registry === undefined) return undefined;
-    const key = tokenKey(token);
     let found = await store.find(key);
     const expected = Buffer.from(found?.identity ?? '', 'hex');
     const presented = identityDigest(identity);
     const same = expected.length === presented.length && timingSafeEqual(expected, presented);
     if (found === undefined || !same) return undefined;
-    if (found.owner === store.processId && this.registry.claim(key, identity) !== undefined) {
-      return undefined; // ours after all (raced): the local path handles it
+    if (found.owner === store.processId) {
+      // Ours (an earlier resume of this token took it over, or it raced back): a local takeover.
+      const session = this.claim(token, identity, holder);
+      if (session !== undefined) {
+        void session.channel.resume(target, after, ready);
+        return { session, running: true };
+      }
     }
     if (found.owner !== '' && found.owner !== store.processId && (await store.isAlive(found.owner))) {
       const owner = found.owner;
@@ -176,7 +219,7 @@ export class SessionHost {
         session.channel.send(errorFrame('turn_lost', entry.id));
       }
     }
-    return session;
+    return { session, running: false };
   }
 
   /** Another process resumes a session this one holds: end it here, keeping what is shared. */
