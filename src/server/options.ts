@@ -162,6 +162,7 @@ export function resolveOptions(options: StreamingServerOptions): ResolvedOptions
     'isAlive',
     'requestTakeover',
     'release',
+    'expire',
     'record',
     'conversation',
     'forget',

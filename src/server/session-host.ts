@@ -113,12 +113,17 @@ export class SessionHost {
   private registerUnder(key: string, session: LiveSession, identity: string | undefined): boolean {
     if (this.registry === undefined || !this.registry.add(key, session, identity)) return false;
     session.key = key;
+    this.share(key, session, identity);
+    return true;
+  }
+
+  /** Tells the shared store this process holds the session, attached (its token outlives no window). */
+  private share(key: string, session: LiveSession, identity: string | undefined): void {
     this.store?.register(key, {
       sessionId: session.id,
       owner: this.store.processId,
       identity: identityDigest(identity).toString('hex'),
     });
-    return true;
   }
 
   /**
@@ -237,6 +242,8 @@ export class SessionHost {
     const session = this.registry?.claim(tokenKey(token), identity);
     if (session === undefined || session.isClosed) return undefined;
     if (session.holder !== undefined && session.holder !== holder) session.evict?.();
+    // Back from a detach: the store's copy of the token no longer expires with the window.
+    if (session.holder === undefined && session.key !== undefined) this.share(session.key, session, identity);
     session.holder = holder;
     return session;
   }
@@ -251,7 +258,16 @@ export class SessionHost {
     }
     session.detached();
     this.registry.detach(session.key);
+    this.windowStarts(session);
+  }
+
+  /**
+   * The session has no client from now: its shared records last the resume window, kept by the
+   * stores themselves, so it holds if this process closes or dies before the window is over.
+   */
+  private windowStarts(session: LiveSession): void {
     this.log.expire(session.id, this.options.resumeWindowMs);
+    if (session.key !== undefined) this.store?.expire(session.key, this.options.resumeWindowMs);
   }
 
   /**
@@ -275,7 +291,14 @@ export class SessionHost {
   async closeAll(): Promise<void> {
     this.registry?.clear();
     const keep = this.store !== undefined;
-    if (keep) for (const session of this.all) if (session.key !== undefined) this.store!.release(session.key);
+    if (keep) {
+      for (const session of this.all) {
+        if (session.key === undefined) continue;
+        this.store!.release(session.key);
+        // Its client is dropped now (a detached one's window started when it left).
+        if (session.holder !== undefined) this.windowStarts(session);
+      }
+    }
     await Promise.all([...this.all].map((session) => this.end(session, keep)));
     await this.store?.stop();
   }

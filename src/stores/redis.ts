@@ -327,6 +327,10 @@ export class RedisSessionStore implements SessionStore {
     this.commands.fire('HSET', this.tok(key), 'owner', '');
   }
 
+  expire(key: string, ms: number): void {
+    this.commands.fire('PEXPIRE', this.tok(key), Math.max(1, Math.ceil(ms)));
+  }
+
   record(sessionId: string, entry: ConversationRecord): void {
     const chat = this.chat(sessionId);
     this.commands.fire('RPUSH', chat, JSON.stringify(entry));

@@ -1,6 +1,7 @@
 /**
  * A server process for the cross-process tests: one `createStreamingServer` on a free port with
- * its frame log and session store on the Redis at `REDIS_URL`. Prints `{"url": ...}` once
+ * its frame log and session store on the Redis at `REDIS_URL` (keys under `PREFIX`; resume window
+ * `RESUME_WINDOW_MS`, default 30 s). Prints `{"url": ...}` once
  * listening; runs until killed.
  */
 import { initializeLogger } from '@livekit/agents';
@@ -15,7 +16,7 @@ redis.on('error', () => undefined);
 const server = await createStreamingServer({
   port: 0,
   rateLimit: false,
-  resumeWindowMs: 30_000,
+  resumeWindowMs: Number(process.env.RESUME_WINDOW_MS ?? 30_000),
   createAgent: () => conversationAgent(),
   createLLM: () => new ConversationLLM(),
   frameLog: new RedisFrameLog(redis, { prefix: process.env.PREFIX }),
