@@ -26,6 +26,13 @@ export interface FrameLog {
    * the run after the last hole. Implementations pass what they hold through `contiguousRead`.
    */
   read(sessionId: string, after: number): Promise<FrameLogRead>;
+  /**
+   * Optional, for a log shared by processes: the frames a `TurnSnapshot` needs to restate the
+   * last few turns (their text-bearing frames and outcomes), whatever the log's bound dropped.
+   * Another process that resumes a session from before what the log holds restates the turn
+   * from them. A log without it only says `resume_gap` there.
+   */
+  turnFrames?(sessionId: string): Promise<SequencedFrame[]>;
   /** The session is detached: forget its frames `ms` from now unless touched again. */
   expire(sessionId: string, ms: number): void;
   /** The session is gone: forget its frames now. */
@@ -51,6 +58,20 @@ export function contiguousRead(frames: SequencedFrame[], after: number, dropped 
     expected = seq + 1;
   }
   return { frames: start === 0 ? frames : frames.slice(start), gap };
+}
+
+/** The frames a `TurnSnapshot` learns from: text, and each turn's outcome. */
+export function isTurnFrame(frame: SequencedFrame): boolean {
+  switch (frame.type) {
+    case 'delta':
+    case 'complete':
+    case 'result':
+      return true;
+    case 'error':
+      return frame.id !== undefined;
+    default:
+      return false;
+  }
 }
 
 /**

@@ -10,7 +10,7 @@ const OUTCOMES_KEPT = 32;
  * while a turn ends and comes back from before what the log holds gets that turn's text again, not
  * only its `result`. A turn's text can be long, so only the last few are kept.
  */
-const TEXTS_KEPT = 2;
+export const TEXTS_KEPT = 2;
 
 interface OpenGeneration {
   generation: number;

@@ -201,8 +201,12 @@ export class SessionHost {
       if (found.owner === owner && (await store.isAlive(owner))) return undefined;
     }
     const oldId = found.sessionId;
-    const [read, conversation] = await Promise.all([this.log.read(oldId, after), store.conversation(oldId)]);
-    const lastSeq = Math.max(after, read.frames.at(-1)?.seq ?? 0);
+    const [read, conversation, turnFrames] = await Promise.all([
+      this.log.read(oldId, after),
+      store.conversation(oldId),
+      this.log.turnFrames?.(oldId),
+    ]);
+    const lastSeq = Math.max(after, read.frames.at(-1)?.seq ?? 0, turnFrames?.at(-1)?.seq ?? 0);
     const session = this.create(context, holder, { conversation, seq: lastSeq });
     if (!this.registerUnder(key, session, identity)) {
       void this.end(session);
@@ -211,11 +215,18 @@ export class SessionHost {
     // The new session starts with its predecessor's conversation on record.
     for (const entry of conversation) store.record(session.id, entry);
     target.send(ready);
-    if (read.gap) target.send(errorFrame('resume_gap'));
     // The new log holds them too, in case this client drops again before it has them all.
-    for (const frame of read.frames) {
-      this.log.append(session.id, frame);
-      target.send(frame as SequencedFrame);
+    for (const frame of read.frames) this.log.append(session.id, frame);
+    // The new session knows the last turns as the old one did: it restates them as it would.
+    for (const frame of turnFrames ?? []) session.channel.snapshot.observe(frame);
+    if (read.gap && turnFrames !== undefined) {
+      // From before what the log holds: as the local path does, say so and restate what the
+      // client lacks of the last turns, from the turns the log keeps whole.
+      target.send(errorFrame('resume_gap'));
+      for (const frame of session.channel.snapshot.catchUp(after)) target.send(frame);
+    } else {
+      if (read.gap) target.send(errorFrame('resume_gap'));
+      for (const frame of read.frames) target.send(frame as SequencedFrame);
     }
     session.channel.attach(target);
     const answered = new Set(conversation.filter((e) => e.kind === 'outcome').map((e) => e.id));

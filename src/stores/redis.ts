@@ -5,7 +5,8 @@ export type { ConversationRecord, SessionStore, StoredSession } from '../server/
 
 import { randomUUID } from 'node:crypto';
 import type { FrameLog, FrameLogRead } from '../server/frame-log.js';
-import { contiguousRead, loggedForm } from '../server/frame-log.js';
+import { contiguousRead, isTurnFrame, loggedForm } from '../server/frame-log.js';
+import { TEXTS_KEPT } from '../server/session-channel.js';
 
 /**
  * The one method this module needs of a Redis client: ioredis's `call(command, ...args)`. Pass an
@@ -149,12 +150,31 @@ export class RedisFrameLog implements FrameLog {
     return `${this.prefix}${sessionId}:frames`;
   }
 
+  /** The list of a session's recent turns' frames (see `turnFrames`). */
+  turnsKey(sessionId: string): string {
+    return `${this.prefix}${sessionId}:turns`;
+  }
+
   append(sessionId: string, frame: SequencedFrame): void {
     const key = this.key(sessionId);
     const json = JSON.stringify(loggedForm(frame));
     // One connection keeps commands in order: a later read sees this append.
     this.commands.fire('XADD', key, 'MAXLEN', '=', this.maxFrames, `${frame.seq}-0`, 'f', json);
     this.commands.fire('PEXPIRE', key, this.idleTtlMs);
+    if (!isTurnFrame(frame)) return;
+    // The turns' text, beside the bounded stream: another process restates the turn from it.
+    const turns = this.turnsKey(sessionId);
+    this.commands.fire('RPUSH', turns, json);
+    if (frame.type === 'result' || frame.type === 'error') {
+      // A turn ended: keep the last TEXTS_KEPT turns (amortised: once per turn, over its frames).
+      this.commands.fire('EVAL', TRIM_TURNS, 1, turns, TEXTS_KEPT);
+    }
+    this.commands.fire('PEXPIRE', turns, this.idleTtlMs);
+  }
+
+  async turnFrames(sessionId: string): Promise<SequencedFrame[]> {
+    const entries = (await this.commands.ask('LRANGE', this.turnsKey(sessionId), 0, -1)) as string[] | null;
+    return (entries ?? []).map((entry) => JSON.parse(entry) as SequencedFrame);
   }
 
   async read(sessionId: string, after: number): Promise<FrameLogRead> {
@@ -168,13 +188,35 @@ export class RedisFrameLog implements FrameLog {
   }
 
   expire(sessionId: string, ms: number): void {
-    this.commands.fire('PEXPIRE', this.key(sessionId), Math.max(1, Math.ceil(ms)));
+    const after = Math.max(1, Math.ceil(ms));
+    this.commands.fire('PEXPIRE', this.key(sessionId), after);
+    this.commands.fire('PEXPIRE', this.turnsKey(sessionId), after);
   }
 
   delete(sessionId: string): void {
-    this.commands.fire('DEL', this.key(sessionId));
+    this.commands.fire('DEL', this.key(sessionId), this.turnsKey(sessionId));
   }
 }
+
+/**
+ * Drops from a turns list (KEYS[1]) every frame before the last ARGV[1] turns: it finds the
+ * outcome (a `result`, or an `error`: only those with an id are listed) that ends the turn before
+ * them, and trims through it.
+ */
+const TRIM_TURNS = `local items = redis.call('LRANGE', KEYS[1], 0, -1)
+local keep = tonumber(ARGV[1])
+local seen = 0
+for i = #items, 1, -1 do
+  local head = string.sub(items[i], 1, 16)
+  if head == '{"type":"result"' or string.sub(head, 1, 15) == '{"type":"error"' then
+    seen = seen + 1
+    if seen > keep then
+      redis.call('LTRIM', KEYS[1], i, -1)
+      return i
+    end
+  end
+end
+return 0`;
 
 /**
  * XREAD's reply for one stream: `[[key, entries]]` in RESP2, `[key, entries]` as ioredis flattens
