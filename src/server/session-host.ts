@@ -286,6 +286,8 @@ export class SessionHost {
    * resumes it from them (a takeover, or this process shutting down).
    */
   end(session: LiveSession, keepShared = false): Promise<void> {
+    // Ended already (given up to another process, whose records these now are): once is enough.
+    if (!this.all.has(session)) return session.close();
     if (session.key !== undefined) this.registry?.delete(session.key);
     if (!keepShared) {
       this.log.delete(session.id);

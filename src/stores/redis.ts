@@ -257,6 +257,10 @@ export interface RedisSessionStoreOptions {
 /** Atomically takes the takeover requests addressed to a process. */
 const TAKE_REQUESTS = "local v = redis.call('LRANGE', KEYS[1], 0, -1); redis.call('DEL', KEYS[1]); return v";
 
+/** Deletes a session's conversation (KEYS[2]), and its token (KEYS[1]) if it names it (ARGV[1]). */
+const FORGET =
+  "if redis.call('HGET', KEYS[1], 'sid') == ARGV[1] then redis.call('DEL', KEYS[1]) end; return redis.call('DEL', KEYS[2])";
+
 /**
  * Who holds which session, and each session's conversation, on Redis: what lets a process resume
  * a session another one held. Each process renews a lease (`<prefix>proc:<id>`, `PX leaseMs`); a
@@ -386,7 +390,8 @@ export class RedisSessionStore implements SessionStore {
   }
 
   forget(key: string, sessionId: string): void {
-    this.commands.fire('DEL', this.tok(key), this.chat(sessionId));
+    // The token only if it still names this session: another process may have taken it over.
+    this.commands.fire('EVAL', FORGET, 2, this.tok(key), this.chat(sessionId), sessionId);
   }
 }
 
