@@ -3,6 +3,7 @@ import { createInterface } from 'node:readline';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { SequencedFrame, ServerFrame } from '../src/protocol.js';
+import { MemoryFrameLog } from '../src/server/frame-log.js';
 import { RedisFrameLog, RedisSessionStore } from '../src/stores/redis.js';
 import { ConversationLLM, conversationAgent, replyFor } from './helpers/conversation-llm.js';
 import { type RedisProcess, startRedis } from './helpers/redis.js';
@@ -145,5 +146,24 @@ describe('a resume on another process, from before what the log holds, restates 
     ]);
     log.delete('s');
     expect(await log.turnFrames('s')).toEqual([]);
+  });
+});
+
+describe('MemoryFrameLog with keepTurns (the log runWorkers shares)', () => {
+  it('keeps the last 2 turns whole beside its byte bound, and no more; without keepTurns, none', async () => {
+    const log = new MemoryFrameLog({ maxBytes: 200, keepTurns: true });
+    let seq = 0;
+    for (const id of ['t1', 't2', 't3', 't4']) {
+      for (let i = 0; i < 5; i++) {
+        log.append('s', { type: 'delta', delta: `${id}.${i} `, generation: 1, id, seq: ++seq });
+      }
+      log.append('s', { type: 'complete', text: id, generation: 1, id, seq: ++seq });
+      log.append('s', { type: 'result', events: [], id, seq: ++seq });
+    }
+    expect((await log.read('s', 0)).gap).toBe(true);
+    const kept = await log.turnFrames!('s');
+    expect(new Set(kept.map((f) => ('id' in f ? f.id : undefined)))).toEqual(new Set(['t3', 't4']));
+    expect(kept).toHaveLength(14);
+    expect(new MemoryFrameLog().turnFrames).toBeUndefined();
   });
 });

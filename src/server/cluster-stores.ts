@@ -111,6 +111,9 @@ export class ClusterFrameLog implements FrameLog {
   read(sessionId: string, after: number): Promise<FrameLogRead> {
     return this.channel.ask('read', sessionId, after);
   }
+  turnFrames(sessionId: string): Promise<SequencedFrame[]> {
+    return this.channel.ask('turnFrames', sessionId);
+  }
   expire(sessionId: string, ms: number): void {
     this.channel.fire('expireFrames', sessionId, ms);
   }
@@ -168,7 +171,7 @@ interface HeldToken extends StoredSession {
 
 /** The primary's end: the log and the sessions, in its memory, served to every worker. */
 export class PrimaryStores {
-  private readonly log = new MemoryFrameLog();
+  private readonly log = new MemoryFrameLog({ keepTurns: true });
   private readonly tokens = new Map<string, HeldToken>();
   private readonly chats = new Map<string, ConversationRecord[]>();
   /** Live stores (their processId) and the worker each is in. */
@@ -201,6 +204,8 @@ export class PrimaryStores {
         return this.log.append(a, b as SequencedFrame);
       case 'read':
         return this.log.readNow(a, b as number);
+      case 'turnFrames':
+        return this.log.turnFramesNow(a);
       case 'expireFrames':
         return this.log.expire(a, b as number);
       case 'deleteFrames':

@@ -1,12 +1,19 @@
 import type { SequencedFrame } from '../protocol.js';
 
+/**
+ * Finished turns whose text is kept to restate after a gap, the newest first. A client that drops
+ * while a turn ends and comes back from before what the log holds gets that turn's text again, not
+ * only its `result`. A turn's text can be long, so only the last few are kept.
+ */
+export const TEXTS_KEPT = 2;
+
 /** What a log holds of one session's frames after a given `seq`. */
 export interface FrameLogRead {
   /** The frames logged after the requested seq and still held, oldest first. */
   frames: SequencedFrame[];
   /**
-   * True when frames after the requested seq were dropped by the log's bound: `frames` does not
-   * start right after it.
+   * True when frames after the requested seq were dropped by the log's bound, or lost: `frames`
+   * does not start right after it, or skips a seq.
    */
   gap: boolean;
 }
@@ -109,6 +116,20 @@ export function loggedForm(frame: SequencedFrame): SequencedFrame {
   return kept;
 }
 
+/** Adds a turn frame; at a turn's end, drops what came before the last `TEXTS_KEPT` turns. */
+function keepTurn(turns: SequencedFrame[], frame: SequencedFrame): void {
+  turns.push(frame);
+  if (frame.type !== 'result' && frame.type !== 'error') return;
+  let seen = 0;
+  for (let i = turns.length - 1; i >= 0; i--) {
+    const type = turns[i]!.type;
+    if ((type === 'result' || type === 'error') && ++seen > TEXTS_KEPT) {
+      turns.splice(0, i + 1);
+      return;
+    }
+  }
+}
+
 /** A flat copy of `text` that shares no storage with the string it was sliced from. */
 function detached(text: string): string {
   return ` ${text}`.slice(1);
@@ -117,6 +138,12 @@ function detached(text: string): string {
 export interface MemoryFrameLogOptions {
   /** Frame bytes kept per session (JSON code units); the oldest frames go first. Default 256 KiB. */
   maxBytes?: number;
+  /**
+   * Also keep the last turns whole (`turnFrames`), for other processes that resume from it (the
+   * log `runWorkers` shares). Default false: a server's own log needs none (its sessions restate
+   * from their own snapshot).
+   */
+  keepTurns?: boolean;
 }
 
 interface SessionFrames {
@@ -128,14 +155,22 @@ interface SessionFrames {
   /** Seq of the newest frame dropped by the bound: 0 while none was. */
   dropped: number;
   timer: ReturnType<typeof setTimeout> | undefined;
+  /** With `keepTurns`: the last turns' text-bearing frames and outcomes. */
+  turns: SequencedFrame[];
 }
 
 /** The default log: in this process's memory, bounded by bytes per session. No dependency. */
 export class MemoryFrameLog implements FrameLog {
   readonly maxBytes: number;
   private readonly sessions = new Map<string, SessionFrames>();
+  private readonly keepTurns: boolean;
+  readonly turnFrames?: (sessionId: string) => Promise<SequencedFrame[]>;
 
   constructor(options: MemoryFrameLogOptions = {}) {
+    this.keepTurns = options.keepTurns === true;
+    if (this.keepTurns) {
+      this.turnFrames = (sessionId) => Promise.resolve(this.turnFramesNow(sessionId));
+    }
     const maxBytes = options.maxBytes ?? 256 * 1024;
     if (typeof maxBytes !== 'number' || !Number.isFinite(maxBytes) || maxBytes < 1) {
       throw new RangeError(`MemoryFrameLog: \`maxBytes\` must be a number >= 1, got ${String(maxBytes)}`);
@@ -156,7 +191,7 @@ export class MemoryFrameLog implements FrameLog {
   append(sessionId: string, frame: SequencedFrame): void {
     let held = this.sessions.get(sessionId);
     if (held === undefined) {
-      held = { frames: [], sizes: [], head: 0, bytes: 0, dropped: 0, timer: undefined };
+      held = { frames: [], sizes: [], head: 0, bytes: 0, dropped: 0, timer: undefined, turns: [] };
       this.sessions.set(sessionId, held);
     } else if (held.timer !== undefined) {
       clearTimeout(held.timer);
@@ -172,6 +207,7 @@ export class MemoryFrameLog implements FrameLog {
       held.dropped = held.frames[held.head]!.seq;
       held.head++;
     }
+    if (this.keepTurns && isTurnFrame(kept)) keepTurn(held.turns, kept);
     // Compact once the dropped prefix is as long as what is held: amortised O(1) per frame.
     if (held.head > 64 && held.head * 2 > held.frames.length) {
       held.frames = held.frames.slice(held.head);
@@ -182,6 +218,11 @@ export class MemoryFrameLog implements FrameLog {
 
   read(sessionId: string, after: number): Promise<FrameLogRead> {
     return Promise.resolve(this.readNow(sessionId, after));
+  }
+
+  /** `turnFrames` without the promise (empty without `keepTurns`). */
+  turnFramesNow(sessionId: string): SequencedFrame[] {
+    return [...(this.sessions.get(sessionId)?.turns ?? [])];
   }
 
   /** `read` without the promise: the in-process server replays in the same tick as it attaches. */

@@ -1,16 +1,10 @@
 import { errorFrame, type SequencedFrame, type ServerFrame } from '../protocol.js';
 import { Waiters } from '../waiters.js';
-import type { FrameLog } from './frame-log.js';
+import { type FrameLog, TEXTS_KEPT } from './frame-log.js';
 import type { FrameSink } from './frame-sender.js';
 
 /** Results and errors kept to resend after a gap: the last few turns' outcomes. */
 const OUTCOMES_KEPT = 32;
-/**
- * Finished turns whose text is kept to restate after a gap, the newest first. A client that drops
- * while a turn ends and comes back from before what the log holds gets that turn's text again, not
- * only its `result`. A turn's text can be long, so only the last few are kept.
- */
-export const TEXTS_KEPT = 2;
 
 interface OpenGeneration {
   generation: number;

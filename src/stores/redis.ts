@@ -5,8 +5,7 @@ export type { ConversationRecord, SessionStore, StoredSession } from '../server/
 
 import { randomUUID } from 'node:crypto';
 import type { FrameLog, FrameLogRead } from '../server/frame-log.js';
-import { contiguousRead, isTurnFrame, loggedForm } from '../server/frame-log.js';
-import { TEXTS_KEPT } from '../server/session-channel.js';
+import { contiguousRead, isTurnFrame, loggedForm, TEXTS_KEPT } from '../server/frame-log.js';
 
 /**
  * The one method this module needs of a Redis client: ioredis's `call(command, ...args)`. Pass an
