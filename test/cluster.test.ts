@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
+import type { SequencedFrame } from '../src/protocol.js';
 import { runWorkers } from '../src/server/index.js';
 import { TestClient } from './helpers/ws-client.js';
 
@@ -110,6 +111,37 @@ describe('runWorkers', () => {
     expect(await cluster.exited).toBe(0);
     expect(cluster.output()).toContain('closed');
     expect(pids.filter(isAlive)).toEqual([]);
+  }, 60_000);
+
+  it('defaults: a client that drops and reconnects resumes its session whichever worker takes it (6 of 6)', async () => {
+    const cluster = startCluster({ WORKERS: '2' });
+    const [, port] = await cluster.line(/port (\d+) pids ([\d,]+)/);
+    const url = `ws://127.0.0.1:${port}`;
+    const first = await TestClient.connect(url);
+    const ready = first.frames[0]!;
+    const token = ready.type === 'ready' ? ready.token! : '';
+    expect(token).not.toBe('');
+    await first.turn('hi');
+    let seq = (first.frames.at(-1) as SequencedFrame).seq;
+    const servedBy = [Number((ready as { message: string }).message)];
+    first.socket.terminate();
+    await first.closed;
+    for (let i = 0; i < 6; i++) {
+      const back = await TestClient.resume(url, token, seq);
+      expect(back.frames[0]).toMatchObject({ type: 'ready', resumed: true, token });
+      servedBy.push(Number((back.frames[0] as { message: string }).message));
+      // The session goes on: a turn answered after each resume, numbered on from the last.
+      const turn = await back.turn('hi');
+      expect(turn.at(-1)).toMatchObject({ type: 'result' });
+      expect((turn[0] as SequencedFrame).seq).toBe(seq + 1);
+      seq = (turn.at(-1) as SequencedFrame).seq;
+      back.socket.terminate();
+      await back.closed;
+    }
+    // The reconnects landed on both workers: resuming did not depend on landing where it began.
+    expect(new Set(servedBy).size).toBe(2);
+    cluster.child.kill('SIGTERM');
+    expect(await cluster.exited).toBe(0);
   }, 60_000);
 
   it('a worker that dies is replaced, and the port keeps serving', async () => {

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { expect, it } from 'vitest';
 import { WebSocket } from 'ws';
+import { TestClient } from './helpers/ws-client.js';
 
 const isAlive = (pid: number) => {
   try {
@@ -11,7 +12,7 @@ const isAlive = (pid: number) => {
   }
 };
 
-it('WORKERS=2 npm run demo: two worker processes serve the page and the socket on one port', async () => {
+it('WORKERS=2 npm run demo: two worker processes serve the page and the socket on one port, and a session resumes on either', async () => {
   const child = spawn('npm', ['run', '--silent', 'demo'], {
     cwd: new URL('..', import.meta.url).pathname,
     env: { ...process.env, PORT: '0', OPENAI_API_KEY: '', WORKERS: '2' },
@@ -44,6 +45,22 @@ it('WORKERS=2 npm run demo: two worker processes serve the page and the socket o
       });
       expect(JSON.parse(first)).toMatchObject({ type: 'ready' });
       ws.close();
+    }
+    // A session survives a reconnect whichever worker the reconnect lands on: 6 of 6 resume.
+    const opened = await TestClient.connect(socketUrl, { origin });
+    const ready = opened.frames[0]!;
+    const token = ready.type === 'ready' ? ready.token! : '';
+    expect(token).not.toBe('');
+    opened.socket.terminate();
+    await opened.closed;
+    for (let i = 0; i < 6; i++) {
+      const back = new TestClient(`${socketUrl}?resume=1`, { origin });
+      await back.opened;
+      back.send({ type: 'resume', token, seq: 0 });
+      await back.waitFor((f) => f.type === 'ready');
+      expect(back.frames[0]).toMatchObject({ type: 'ready', resumed: true, token });
+      back.socket.terminate();
+      await back.closed;
     }
   } finally {
     // npm runs tsx, which runs node: stop the whole group.

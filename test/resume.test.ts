@@ -195,6 +195,55 @@ describe('resume: what does not resume', () => {
     expect(deltaText(await back.turn('recall'))).toBe('You asked me to remember secret.');
   });
 
+  it("identities JSON cannot encode (BigInt) still tell users apart: bob cannot resume alice's token", async () => {
+    const server = await startResumingServer({
+      authenticate: (request) => ({ userId: request.headers['x-user'] === 'alice' ? 1n : 2n }),
+    });
+    const alice = await TestClient.connect(server.url, { headers: { 'x-user': 'alice' } });
+    await alice.turn('remember secret');
+    const seq = seqOf(alice.frames.at(-1)!);
+    alice.socket.terminate();
+    await alice.closed;
+    const bob = new TestClient(`${server.url}?resume=1`, { headers: { 'x-user': 'bob' } });
+    await bob.opened;
+    bob.send({ type: 'resume', token: tokenOf(alice), seq });
+    await bob.waitFor((f) => f.type === 'ready');
+    expect(bob.frames[0]).toMatchObject({ type: 'error', code: 'session_expired' });
+    expect(deltaText(await bob.turn('recall'))).toBe('You asked me to remember .');
+    const back = new TestClient(`${server.url}?resume=1`, { headers: { 'x-user': 'alice' } });
+    await back.opened;
+    back.send({ type: 'resume', token: tokenOf(alice), seq });
+    await back.waitFor((f) => f.type === 'ready');
+    expect(back.frames[0]).toMatchObject({ type: 'ready', resumed: true });
+  });
+
+  it('an identity with no stable encoding (a cycle, a function, a Map) refuses the upgrade with 500 and a clear error, never a silent match', async () => {
+    const cyclic: Record<string, unknown> = { user: 'alice' };
+    cyclic.self = cyclic;
+    const values: Record<string, object> = {
+      cycle: cyclic,
+      fn: { user: 'alice', check: () => true },
+      map: { roles: new Map([['admin', true]]) },
+    };
+    const errors: string[] = [];
+    const server = await startResumingServer({
+      authenticate: (request) => values[String(request.headers['x-kind'])]!,
+      onError: (error, where) => errors.push(`${where}: ${(error as Error).message}`),
+    });
+    for (const kind of Object.keys(values)) {
+      const client = new TestClient(server.url, { headers: { 'x-kind': kind } });
+      await expect(client.opened).rejects.toThrow('HTTP 500');
+    }
+    expect(errors).toEqual([
+      'authenticate: identity: authenticate() result.self refers back to itself (a cycle)',
+      'authenticate: identity: authenticate() result.check is a function, which has no stable encoding',
+      expect.stringMatching(
+        /^authenticate: identity: authenticate\(\) result\.roles is a Map; use plain objects/,
+      ),
+    ]);
+    expect(server.activeSessions).toBe(0);
+  });
+
   it('a resuming connection that sends a message first gets a fresh session and its answer', async () => {
     const server = await startResumingServer();
     const client = new TestClient(`${server.url}?resume=1`);

@@ -1,5 +1,6 @@
 import cluster, { type Worker } from 'node:cluster';
 import { availableParallelism } from 'node:os';
+import { PrimaryStores, shareStoresWithPrimary } from './cluster-stores.js';
 
 /** What each worker's `start` returns: something listening on a port, that can be closed. */
 export interface WorkerServer {
@@ -13,7 +14,9 @@ export interface RunWorkersOptions<T extends WorkerServer> {
   /**
    * Runs in every worker: start the server there (e.g. `createStreamingServer({ port: 8765, ... })`).
    * All workers listen on the same port; the primary hands each new connection to one of them.
-   * A WebSocket stays on the worker that accepted it, so no sticky sessions are needed.
+   * A WebSocket stays on the worker that accepted it. A server given no `frameLog` and no
+   * `sessionStore` shares the primary's (over the cluster's IPC channel): a client that reconnects
+   * to another worker resumes its session there, so no sticky sessions are needed.
    */
   start: () => Promise<T> | T;
   /** Start a new worker when one crashes (exits with an error code or a signal). Default true. */
@@ -83,6 +86,7 @@ function validate<T extends WorkerServer>(options: RunWorkersOptions<T>) {
 
 async function runWorker<T extends WorkerServer>(start: () => Promise<T> | T): Promise<WorkerHandle<T>> {
   let server: T;
+  shareStoresWithPrimary();
   try {
     server = await start();
   } catch (error) {
@@ -114,11 +118,14 @@ async function runPrimary(count: number, respawn: boolean): Promise<PrimaryHandl
   const running = new Set<Worker>();
   let closing = false;
   let port = 0;
+  // The frame log and session store every worker's server shares, unless given its own.
+  const stores = new PrimaryStores();
 
   const fork = () =>
     new Promise<void>((resolve, reject) => {
       const worker = cluster.fork();
       running.add(worker);
+      stores.serve(worker);
       let ready = false;
       worker.on('message', (message: ToPrimary) => {
         if (message?.type === 'lkst:ready') {

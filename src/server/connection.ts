@@ -14,7 +14,7 @@ import { watchPongs } from './heartbeat.js';
 import type { LiveSession } from './live-session.js';
 import type { ConnectionContext, ResolvedOptions } from './options.js';
 import { RateLimiter } from './rate-limiter.js';
-import { identityOf, type SessionHost } from './session-host.js';
+import { identityOf, type Recovered, type SessionHost } from './session-host.js';
 
 const LATE_RESUME =
   'a `resume` frame is only valid as the first frame of a connection opened with `?resume=1`';
@@ -114,9 +114,9 @@ export class Connection {
 
   /** Not a session of this process: another one's, from the shared store, or expired. */
   private async recover(frame: ResumeFrame, identity: string | undefined, ready: ReadyFrame): Promise<void> {
-    let session: LiveSession | undefined;
+    let recovered: Recovered | undefined;
     try {
-      session = await this.host.recover(
+      recovered = await this.host.recover(
         frame.token,
         identity,
         this,
@@ -128,8 +128,12 @@ export class Connection {
     } catch (error) {
       this.options.onError(error, 'resume from the session store');
     }
+    const session = recovered?.session;
     if (this.closing) {
-      if (session !== undefined) this.host.release(session, this);
+      if (session !== undefined) {
+        session.channel.detach(this.sender);
+        this.host.release(session, this);
+      }
       return;
     }
     if (session === undefined) {
@@ -141,6 +145,7 @@ export class Connection {
     this.session = session;
     this.holdOn(session);
     for (const waiting of this.backlog.splice(0)) this.handle(waiting);
+    if (recovered!.running) return;
     if (!(await session.open(() => undefined)) && !this.closing) {
       this.sendError('session_failed');
       this.socket.close(CLOSE_CODES.internalError, 'session failed');

@@ -1,6 +1,7 @@
 import type { Server as HttpServer, IncomingMessage } from 'node:http';
 import type { llm, voice } from '@livekit/agents';
 import { OptionChecks } from '../option-checks.js';
+import { clusterStores } from './cluster-stores.js';
 import { type AccumulatedBudget, DEFAULT_ACCUMULATED_BUDGET } from './event-frames.js';
 import { type FrameLog, MemoryFrameLog } from './frame-log.js';
 import type { SessionStore } from './session-store.js';
@@ -221,6 +222,7 @@ export function resolveOptions(options: StreamingServerOptions): ResolvedOptions
     'isAlive',
     'requestTakeover',
     'release',
+    'expire',
     'record',
     'conversation',
     'forget',
@@ -229,6 +231,8 @@ export function resolveOptions(options: StreamingServerOptions): ResolvedOptions
     // The default log is in this process: another one could not replay from it.
     throw check.typeError('frameLog', 'a shared log (a RedisFrameLog) when `sessionStore` is set', undefined);
   }
+  // In a worker of `runWorkers`, a server given neither shares the primary's.
+  const shared = frameLog === undefined && sessionStore === undefined ? clusterStores() : undefined;
   return {
     ...options,
     ...agent,
@@ -240,8 +244,8 @@ export function resolveOptions(options: StreamingServerOptions): ResolvedOptions
     maxSessions: check.integer('maxSessions', o.maxSessions, maxConnections, 1),
     resumeWindowMs: check.milliseconds('resumeWindowMs', o.resumeWindowMs, 30_000, 0),
     onDisconnect: check.oneOf('onDisconnect', o.onDisconnect, ['continue', 'interrupt'], 'continue'),
-    frameLog: frameLog ?? new MemoryFrameLog(),
-    sessionStore,
+    frameLog: frameLog ?? shared?.frameLog ?? new MemoryFrameLog(),
+    sessionStore: sessionStore ?? shared?.sessionStore,
     headersTimeoutMs: check.milliseconds('headersTimeoutMs', o.headersTimeoutMs, 10_000),
     requestTimeoutMs: check.milliseconds('requestTimeoutMs', o.requestTimeoutMs, 30_000),
     rateLimit: checkRateLimit(o.rateLimit),

@@ -1,16 +1,10 @@
 import { errorFrame, type SequencedFrame, type ServerFrame } from '../protocol.js';
 import { Waiters } from '../waiters.js';
-import type { FrameLog } from './frame-log.js';
+import { type FrameLog, TEXTS_KEPT } from './frame-log.js';
 import type { FrameSink } from './frame-sender.js';
 
 /** Results and errors kept to resend after a gap: the last few turns' outcomes. */
 const OUTCOMES_KEPT = 32;
-/**
- * Finished turns whose text is kept to restate after a gap, the newest first. A client that drops
- * while a turn ends and comes back from before what the log holds gets that turn's text again, not
- * only its `result`. A turn's text can be long, so only the last few are kept.
- */
-const TEXTS_KEPT = 2;
 
 interface OpenGeneration {
   generation: number;
@@ -218,6 +212,8 @@ export class SessionChannel implements FrameSink {
     this.target = target;
     const held: SequencedFrame[] = [];
     this.held = held;
+    // Every frame up to here was appended before the read: the log must hand back all of them.
+    const sentBefore = this.seq;
     let read: Awaited<ReturnType<FrameLog['read']>>;
     try {
       if (this.log === undefined) throw new Error('no log');
@@ -231,7 +227,9 @@ export class SessionChannel implements FrameSink {
     target.send(before);
     // A client ahead of us (a seq from another life of the session) gets the turn restated too.
     const first = read.frames[0]?.seq ?? this.seq + 1;
-    if (read.gap || after > this.seq || first > after + 1) {
+    // The log lost the newest frames (appends that failed): a hole before the live ones.
+    const lostTail = (read.frames.at(-1)?.seq ?? after) < sentBefore;
+    if (read.gap || after > this.seq || first > after + 1 || lostTail) {
       target.send(errorFrame('resume_gap'));
       for (const frame of this.snapshot.catchUp(after)) target.send(frame);
     } else {

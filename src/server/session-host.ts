@@ -4,23 +4,33 @@ import type { FrameLog } from './frame-log.js';
 import type { FrameSink } from './frame-sender.js';
 import { LiveSession, type Restored } from './live-session.js';
 import type { ConnectionContext, ResolvedOptions } from './options.js';
-import { createResumeToken, identityDigest, SessionRegistry, tokenKey } from './session-registry.js';
+import {
+  createResumeToken,
+  identityDigest,
+  identityKey,
+  SessionRegistry,
+  tokenKey,
+} from './session-registry.js';
 import type { SessionStore } from './session-store.js';
 
 /** How often a process waiting for another to give a session up looks again. */
 const TAKEOVER_POLL_MS = 50;
 
 /**
- * Identity a token is bound to: what `authenticate` returned, as JSON. Without `authenticate`,
- * every client is the same anonymous identity and the token alone decides.
+ * Identity a token is bound to: what `authenticate` returned, by `identityKey` (collision-free;
+ * the upgrade guard has refused a value without one). Without `authenticate`, every client is the
+ * same anonymous identity and the token alone decides.
  */
 export function identityOf(options: ResolvedOptions, context: ConnectionContext): string | undefined {
   if (options.authenticate === undefined) return undefined;
-  try {
-    return JSON.stringify(context.auth ?? null);
-  } catch {
-    return String(context.auth);
-  }
+  return identityKey(context.auth ?? null, 'authenticate() result');
+}
+
+/** A session a resume from the shared store attached to. */
+export interface Recovered {
+  session: LiveSession;
+  /** Already running here (taken from an earlier resume of the same token): not to be opened again. */
+  running: boolean;
 }
 
 /**
@@ -33,6 +43,8 @@ export class SessionHost {
   private readonly registry: SessionRegistry<LiveSession> | undefined;
 
   private readonly store: SessionStore | undefined;
+  /** Per token key: the resume from the shared store under way, so the next one waits for it. */
+  private readonly recovering = new Map<string, Promise<void>>();
 
   constructor(
     private readonly options: ResolvedOptions,
@@ -101,12 +113,17 @@ export class SessionHost {
   private registerUnder(key: string, session: LiveSession, identity: string | undefined): boolean {
     if (this.registry === undefined || !this.registry.add(key, session, identity)) return false;
     session.key = key;
+    this.share(key, session, identity);
+    return true;
+  }
+
+  /** Tells the shared store this process holds the session, attached (its token outlives no window). */
+  private share(key: string, session: LiveSession, identity: string | undefined): void {
     this.store?.register(key, {
       sessionId: session.id,
       owner: this.store.processId,
       identity: identityDigest(identity).toString('hex'),
     });
-    return true;
   }
 
   /**
@@ -115,8 +132,12 @@ export class SessionHost {
    * process logged after `after`, then `turn_lost` for each message it left unanswered, then a new
    * session, rebuilt from the conversation, that numbers on from there. Undefined when the token
    * does not resume (unknown, another identity's, or still held by a process that will not let go).
+   *
+   * Resumes of one token serialize here: the first takes the session over, each next one takes it
+   * from the one before (which is told it was replaced, as a local takeover does). `running` says
+   * the session was already running here (the caller must not open it again).
    */
-  async recover(
+  recover(
     token: string,
     identity: string | undefined,
     holder: object,
@@ -124,17 +145,47 @@ export class SessionHost {
     context: ConnectionContext,
     target: FrameSink,
     ready: ReadyFrame,
-  ): Promise<LiveSession | undefined> {
+  ): Promise<Recovered | undefined> {
+    const key = tokenKey(token);
+    const previous = this.recovering.get(key) ?? Promise.resolve();
+    const result = previous.then(() =>
+      this.recoverNow(key, token, identity, holder, after, context, target, ready),
+    );
+    const settled = result.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.recovering.set(key, settled);
+    void settled.then(() => {
+      if (this.recovering.get(key) === settled) this.recovering.delete(key);
+    });
+    return result;
+  }
+
+  private async recoverNow(
+    key: string,
+    token: string,
+    identity: string | undefined,
+    holder: object,
+    after: number,
+    context: ConnectionContext,
+    target: FrameSink,
+    ready: ReadyFrame,
+  ): Promise<Recovered | undefined> {
     const store = this.store;
     if (store === undefined || this.registry === undefined) return undefined;
-    const key = tokenKey(token);
     let found = await store.find(key);
     const expected = Buffer.from(found?.identity ?? '', 'hex');
     const presented = identityDigest(identity);
     const same = expected.length === presented.length && timingSafeEqual(expected, presented);
     if (found === undefined || !same) return undefined;
-    if (found.owner === store.processId && this.registry.claim(key, identity) !== undefined) {
-      return undefined; // ours after all (raced): the local path handles it
+    if (found.owner === store.processId) {
+      // Ours (an earlier resume of this token took it over, or it raced back): a local takeover.
+      const session = this.claim(token, identity, holder);
+      if (session !== undefined) {
+        void session.channel.resume(target, after, ready);
+        return { session, running: true };
+      }
     }
     if (found.owner !== '' && found.owner !== store.processId && (await store.isAlive(found.owner))) {
       const owner = found.owner;
@@ -150,8 +201,12 @@ export class SessionHost {
       if (found.owner === owner && (await store.isAlive(owner))) return undefined;
     }
     const oldId = found.sessionId;
-    const [read, conversation] = await Promise.all([this.log.read(oldId, after), store.conversation(oldId)]);
-    const lastSeq = Math.max(after, read.frames.at(-1)?.seq ?? 0);
+    const [read, conversation, turnFrames] = await Promise.all([
+      this.log.read(oldId, after),
+      store.conversation(oldId),
+      this.log.turnFrames?.(oldId),
+    ]);
+    const lastSeq = Math.max(after, read.frames.at(-1)?.seq ?? 0, turnFrames?.at(-1)?.seq ?? 0);
     const session = this.create(context, holder, { conversation, seq: lastSeq });
     if (!this.registerUnder(key, session, identity)) {
       void this.end(session);
@@ -160,11 +215,18 @@ export class SessionHost {
     // The new session starts with its predecessor's conversation on record.
     for (const entry of conversation) store.record(session.id, entry);
     target.send(ready);
-    if (read.gap) target.send(errorFrame('resume_gap'));
     // The new log holds them too, in case this client drops again before it has them all.
-    for (const frame of read.frames) {
-      this.log.append(session.id, frame);
-      target.send(frame as SequencedFrame);
+    for (const frame of read.frames) this.log.append(session.id, frame);
+    // The new session knows the last turns as the old one did: it restates them as it would.
+    for (const frame of turnFrames ?? []) session.channel.snapshot.observe(frame);
+    if (read.gap && turnFrames !== undefined) {
+      // From before what the log holds: as the local path does, say so and restate what the
+      // client lacks of the last turns, from the turns the log keeps whole.
+      target.send(errorFrame('resume_gap'));
+      for (const frame of session.channel.snapshot.catchUp(after)) target.send(frame);
+    } else {
+      if (read.gap) target.send(errorFrame('resume_gap'));
+      for (const frame of read.frames) target.send(frame as SequencedFrame);
     }
     session.channel.attach(target);
     const answered = new Set(conversation.filter((e) => e.kind === 'outcome').map((e) => e.id));
@@ -173,7 +235,7 @@ export class SessionHost {
         session.channel.send(errorFrame('turn_lost', entry.id));
       }
     }
-    return session;
+    return { session, running: false };
   }
 
   /** Another process resumes a session this one holds: end it here, keeping what is shared. */
@@ -191,6 +253,8 @@ export class SessionHost {
     const session = this.registry?.claim(tokenKey(token), identity);
     if (session === undefined || session.isClosed) return undefined;
     if (session.holder !== undefined && session.holder !== holder) session.evict?.();
+    // Back from a detach: the store's copy of the token no longer expires with the window.
+    if (session.holder === undefined && session.key !== undefined) this.share(session.key, session, identity);
     session.holder = holder;
     return session;
   }
@@ -205,7 +269,16 @@ export class SessionHost {
     }
     session.detached();
     this.registry.detach(session.key);
+    this.windowStarts(session);
+  }
+
+  /**
+   * The session has no client from now: its shared records last the resume window, kept by the
+   * stores themselves, so it holds if this process closes or dies before the window is over.
+   */
+  private windowStarts(session: LiveSession): void {
     this.log.expire(session.id, this.options.resumeWindowMs);
+    if (session.key !== undefined) this.store?.expire(session.key, this.options.resumeWindowMs);
   }
 
   /**
@@ -213,6 +286,8 @@ export class SessionHost {
    * resumes it from them (a takeover, or this process shutting down).
    */
   end(session: LiveSession, keepShared = false): Promise<void> {
+    // Ended already (given up to another process, whose records these now are): once is enough.
+    if (!this.all.has(session)) return session.close();
     if (session.key !== undefined) this.registry?.delete(session.key);
     if (!keepShared) {
       this.log.delete(session.id);
@@ -229,7 +304,14 @@ export class SessionHost {
   async closeAll(): Promise<void> {
     this.registry?.clear();
     const keep = this.store !== undefined;
-    if (keep) for (const session of this.all) if (session.key !== undefined) this.store!.release(session.key);
+    if (keep) {
+      for (const session of this.all) {
+        if (session.key === undefined) continue;
+        this.store!.release(session.key);
+        // Its client is dropped now (a detached one's window started when it left).
+        if (session.holder !== undefined) this.windowStarts(session);
+      }
+    }
     await Promise.all([...this.all].map((session) => this.end(session, keep)));
     await this.store?.stop();
   }

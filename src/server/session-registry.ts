@@ -16,6 +16,53 @@ export function tokenKey(token: string): string {
   return createHash('sha256').update(token).digest('base64url');
 }
 
+/**
+ * A value `authenticate` returned, as a string that two values share only when they are equal:
+ * each kind is tagged, strings and keys are quoted, object keys are sorted. (JSON is not: it
+ * throws on a BigInt or a cycle, and drops functions, symbols and Map contents, so distinct users
+ * could compare equal.) Throws a TypeError naming the path for anything without such an encoding:
+ * a cycle, a function, a symbol, a Map, a class instance other than Date.
+ */
+export function identityKey(value: unknown, path = 'value', seen: unknown[] = []): string {
+  switch (typeof value) {
+    case 'undefined':
+      return 'u';
+    case 'boolean':
+      return value ? 't' : 'f';
+    case 'number':
+      return `n${Object.is(value, -0) ? '-0' : String(value)}`;
+    case 'bigint':
+      return `b${value.toString()}`;
+    case 'string':
+      return JSON.stringify(value);
+    case 'object': {
+      if (value === null) return 'z';
+      if (value instanceof Date) return `d${value.getTime()}`;
+      if (seen.includes(value)) throw new TypeError(`identity: ${path} refers back to itself (a cycle)`);
+      const proto = Object.getPrototypeOf(value);
+      const inner = [...seen, value];
+      if (Array.isArray(value)) {
+        return `[${Array.from(value, (item, i) => identityKey(item, `${path}[${i}]`, inner)).join(',')}]`;
+      }
+      if (proto !== Object.prototype && proto !== null) {
+        throw new TypeError(
+          `identity: ${path} is a ${proto?.constructor?.name ?? 'non-plain object'}; use plain objects, arrays, strings, numbers, bigints, booleans, null or Dates`,
+        );
+      }
+      if (Object.getOwnPropertySymbols(value).length > 0) {
+        throw new TypeError(`identity: ${path} has symbol keys`);
+      }
+      const record = value as Record<string, unknown>;
+      const fields = Object.keys(record)
+        .sort()
+        .map((key) => `${JSON.stringify(key)}:${identityKey(record[key], `${path}.${key}`, inner)}`);
+      return `{${fields.join(',')}}`;
+    }
+    default:
+      throw new TypeError(`identity: ${path} is a ${typeof value}, which has no stable encoding`);
+  }
+}
+
 /** Who a session belongs to, as a fixed-size digest compared in constant time. */
 export function identityDigest(identity: string | undefined): Buffer {
   return createHash('sha256')

@@ -40,6 +40,12 @@ export interface SessionStore {
   requestTakeover(processId: string, sessionId: string): Promise<void>;
   /** The session under `key` is no longer held by anyone (fire-and-forget). */
   release(key: string): void;
+  /**
+   * The session under `key` has no client: forget the token `ms` from now (its resume window),
+   * unless it is registered again first (fire-and-forget). Kept by the store itself, so the window
+   * holds even when the process that set it closes or dies.
+   */
+  expire(key: string, ms: number): void;
   /** Appends to a session's conversation (fire-and-forget). */
   record(sessionId: string, entry: ConversationRecord): void;
   conversation(sessionId: string): Promise<ConversationRecord[]>;

@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { askApp, originAllowed } from '../gate/index.js';
 import type { ResolvedOptions } from './options.js';
+import { identityKey } from './session-registry.js';
 
 export type Verdict = { ok: true; auth: unknown } | { ok: false; status: number; reason: string };
 
@@ -20,5 +21,16 @@ export async function checkUpgrade(request: IncomingMessage, options: ResolvedOp
       : { ok: false, status: 401, reason: 'Unauthorized' };
   }
   if (answer.value === false) return { ok: false, status: 401, reason: 'Unauthorized' };
-  return { ok: true, auth: answer.value === true ? undefined : answer.value };
+  const auth = answer.value === true ? undefined : answer.value;
+  // A resume token is bound to this value: one without a collision-free encoding is a bug to
+  // report, not an identity that could match another user's.
+  if (options.resumeWindowMs > 0) {
+    try {
+      identityKey(auth ?? null, 'authenticate() result');
+    } catch (error) {
+      options.onError(error, 'authenticate');
+      return { ok: false, status: 500, reason: 'Internal Server Error' };
+    }
+  }
+  return { ok: true, auth };
 }

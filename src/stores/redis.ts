@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { SequencedFrame } from '../protocol.js';
 import type { FrameLog, FrameLogRead } from '../server/frame-log.js';
-import { loggedForm } from '../server/frame-log.js';
+import { contiguousRead, isTurnFrame, loggedForm, TEXTS_KEPT } from '../server/frame-log.js';
 import type { ConversationRecord, SessionStore, StoredSession } from '../server/session-store.js';
 
 /**
@@ -146,38 +146,73 @@ export class RedisFrameLog implements FrameLog {
     return `${this.prefix}${sessionId}:frames`;
   }
 
+  /** The list of a session's recent turns' frames (see `turnFrames`). */
+  turnsKey(sessionId: string): string {
+    return `${this.prefix}${sessionId}:turns`;
+  }
+
   append(sessionId: string, frame: SequencedFrame): void {
     const key = this.key(sessionId);
     const json = JSON.stringify(loggedForm(frame));
     // One connection keeps commands in order: a later read sees this append.
     this.commands.fire('XADD', key, 'MAXLEN', '=', this.maxFrames, `${frame.seq}-0`, 'f', json);
     this.commands.fire('PEXPIRE', key, this.idleTtlMs);
+    if (!isTurnFrame(frame)) return;
+    // The turns' text, beside the bounded stream: another process restates the turn from it.
+    const turns = this.turnsKey(sessionId);
+    this.commands.fire('RPUSH', turns, json);
+    if (frame.type === 'result' || frame.type === 'error') {
+      // A turn ended: keep the last TEXTS_KEPT turns (amortised: once per turn, over its frames).
+      this.commands.fire('EVAL', TRIM_TURNS, 1, turns, TEXTS_KEPT);
+    }
+    this.commands.fire('PEXPIRE', turns, this.idleTtlMs);
+  }
+
+  async turnFrames(sessionId: string): Promise<SequencedFrame[]> {
+    const entries = (await this.commands.ask('LRANGE', this.turnsKey(sessionId), 0, -1)) as string[] | null;
+    return (entries ?? []).map((entry) => JSON.parse(entry) as SequencedFrame);
   }
 
   async read(sessionId: string, after: number): Promise<FrameLogRead> {
-    const key = this.key(sessionId);
-    const [reply, oldest] = await Promise.all([
-      this.commands.ask('XREAD', 'STREAMS', key, `${after}-0`),
-      this.commands.ask('XRANGE', key, '-', '+', 'COUNT', 1),
-    ]);
+    const reply = await this.commands.ask('XREAD', 'STREAMS', this.key(sessionId), `${after}-0`);
     const frames = entriesOf(reply).map(
       ([, fields]) => JSON.parse(fieldValue(fields, 'f')) as SequencedFrame,
     );
-    const first = (oldest as Array<[string, string[]]> | null)?.[0];
-    const oldestSeq = first === undefined ? undefined : Number.parseInt(first[0], 10);
-    // Frames after `after` were trimmed when the oldest held is past the next one expected.
-    const gap = oldestSeq !== undefined && oldestSeq > after + 1;
-    return { frames, gap };
+    // Trimmed by MAXLEN, or lost (an append that failed, a Redis that restarted without them): a
+    // hole anywhere in the seqs, including before the first held, is a gap.
+    return contiguousRead(frames, after);
   }
 
   expire(sessionId: string, ms: number): void {
-    this.commands.fire('PEXPIRE', this.key(sessionId), Math.max(1, Math.ceil(ms)));
+    const after = Math.max(1, Math.ceil(ms));
+    this.commands.fire('PEXPIRE', this.key(sessionId), after);
+    this.commands.fire('PEXPIRE', this.turnsKey(sessionId), after);
   }
 
   delete(sessionId: string): void {
-    this.commands.fire('DEL', this.key(sessionId));
+    this.commands.fire('DEL', this.key(sessionId), this.turnsKey(sessionId));
   }
 }
+
+/**
+ * Drops from a turns list (KEYS[1]) every frame before the last ARGV[1] turns: it finds the
+ * outcome (a `result`, or an `error`: only those with an id are listed) that ends the turn before
+ * them, and trims through it.
+ */
+const TRIM_TURNS = `local items = redis.call('LRANGE', KEYS[1], 0, -1)
+local keep = tonumber(ARGV[1])
+local seen = 0
+for i = #items, 1, -1 do
+  local head = string.sub(items[i], 1, 16)
+  if head == '{"type":"result"' or string.sub(head, 1, 15) == '{"type":"error"' then
+    seen = seen + 1
+    if seen > keep then
+      redis.call('LTRIM', KEYS[1], i, -1)
+      return i
+    end
+  end
+end
+return 0`;
 
 /**
  * XREAD's reply for one stream: `[[key, entries]]` in RESP2, `[key, entries]` as ioredis flattens
@@ -217,6 +252,10 @@ export interface RedisSessionStoreOptions {
 
 /** Atomically takes the takeover requests addressed to a process. */
 const TAKE_REQUESTS = "local v = redis.call('LRANGE', KEYS[1], 0, -1); redis.call('DEL', KEYS[1]); return v";
+
+/** Deletes a session's conversation (KEYS[2]), and its token (KEYS[1]) if it names it (ARGV[1]). */
+const FORGET =
+  "if redis.call('HGET', KEYS[1], 'sid') == ARGV[1] then redis.call('DEL', KEYS[1]) end; return redis.call('DEL', KEYS[2])";
 
 /**
  * Who holds which session, and each session's conversation, on Redis: what lets a process resume
@@ -330,6 +369,10 @@ export class RedisSessionStore implements SessionStore {
     this.commands.fire('HSET', this.tok(key), 'owner', '');
   }
 
+  expire(key: string, ms: number): void {
+    this.commands.fire('PEXPIRE', this.tok(key), Math.max(1, Math.ceil(ms)));
+  }
+
   record(sessionId: string, entry: ConversationRecord): void {
     const chat = this.chat(sessionId);
     this.commands.fire('RPUSH', chat, JSON.stringify(entry));
@@ -343,7 +386,8 @@ export class RedisSessionStore implements SessionStore {
   }
 
   forget(key: string, sessionId: string): void {
-    this.commands.fire('DEL', this.tok(key), this.chat(sessionId));
+    // The token only if it still names this session: another process may have taken it over.
+    this.commands.fire('EVAL', FORGET, 2, this.tok(key), this.chat(sessionId), sessionId);
   }
 }
 

@@ -1,6 +1,7 @@
 /**
  * A server process for the cross-process tests: one `createStreamingServer` on a free port with
- * its frame log and session store on the Redis at `REDIS_URL`. Prints `{"url": ...}` once
+ * its frame log and session store on the Redis at `REDIS_URL` (keys under `PREFIX`; resume window
+ * `RESUME_WINDOW_MS`, default 30 s; frames per session `MAX_FRAMES`). Prints `{"url": ...}` once
  * listening; runs until killed.
  */
 import { initializeLogger } from '@livekit/agents';
@@ -15,10 +16,13 @@ redis.on('error', () => undefined);
 const server = await createStreamingServer({
   port: 0,
   rateLimit: false,
-  resumeWindowMs: 30_000,
+  resumeWindowMs: Number(process.env.RESUME_WINDOW_MS ?? 30_000),
   createAgent: () => conversationAgent(),
   createLLM: () => new ConversationLLM(),
-  frameLog: new RedisFrameLog(redis, { prefix: process.env.PREFIX }),
+  frameLog: new RedisFrameLog(redis, {
+    prefix: process.env.PREFIX,
+    maxFrames: process.env.MAX_FRAMES === undefined ? undefined : Number(process.env.MAX_FRAMES),
+  }),
   sessionStore: new RedisSessionStore(redis, { prefix: process.env.PREFIX, leaseMs: 600 }),
   onError: (error, where) => console.error(`[server ${process.pid}] ${where}:`, error),
 });

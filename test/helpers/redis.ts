@@ -14,6 +14,15 @@ export interface RedisProcess {
   pause(): void;
   /** SIGCONT after `pause()`. */
   resume(): void;
+  /** SIGKILL: Redis dies at once, keeping only what it had persisted (see `appendonly`). */
+  kill(): Promise<void>;
+  /** Starts Redis again after `kill()`, on the same port and folder (it reloads its AOF). */
+  restart(): Promise<void>;
+}
+
+export interface StartRedisOptions {
+  /** Persist every write to an append-only file, as a production Redis would. Default false. */
+  appendonly?: boolean;
 }
 
 /** A port the kernel says is free now. */
@@ -32,34 +41,49 @@ function freePort(): Promise<number> {
  * Starts Debian's `redis-server` on a free loopback port, in a temp folder, with no persistence;
  * `stop()` kills it and removes the folder. A real Redis, not a mock.
  */
-export async function startRedis(): Promise<RedisProcess> {
+export async function startRedis(options: StartRedisOptions = {}): Promise<RedisProcess> {
+  const args = (port: number, dir: string) => [
+    '--port',
+    String(port),
+    '--bind',
+    '127.0.0.1',
+    '--dir',
+    dir,
+    '--save',
+    '',
+    '--appendonly',
+    options.appendonly ? 'yes' : 'no',
+  ];
   for (let attempt = 0; ; attempt++) {
     const port = await freePort();
     const dir = mkdtempSync(join(tmpdir(), 'lst-redis-'));
-    const child = spawn(
-      REDIS_SERVER,
-      ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no'],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
-    );
+    let child = spawn(REDIS_SERVER, args(port, dir), { stdio: ['ignore', 'pipe', 'pipe'] });
     const started = await readyOrExit(child);
-    const stop = async () => {
+    const kill = async () => {
       if (child.exitCode === null && child.signalCode === null) {
         const exited = new Promise((resolve) => child.once('exit', resolve));
+        child.kill('SIGCONT');
         child.kill('SIGKILL');
         await exited;
       }
+    };
+    const stop = async () => {
+      await kill();
       rmSync(dir, { recursive: true, force: true });
     };
     if (started) {
       return {
         port,
         url: `redis://127.0.0.1:${port}`,
-        stop: async () => {
-          child.kill('SIGCONT');
-          await stop();
-        },
+        stop,
         pause: () => child.kill('SIGSTOP'),
         resume: () => child.kill('SIGCONT'),
+        kill,
+        restart: async () => {
+          await kill();
+          child = spawn(REDIS_SERVER, args(port, dir), { stdio: ['ignore', 'pipe', 'pipe'] });
+          if (!(await readyOrExit(child))) throw new Error(`redis-server did not restart on ${port}`);
+        },
       };
     }
     await stop();
