@@ -10,7 +10,6 @@ import { type ChatRequestHandler, type ChatRequestHandlerOptions, createChatRequ
 import { type AISDKChatsOptions, resolveChatOptions } from './options.js';
 import { attachChatWebSocket, type ChatWebSocket, type ChatWebSocketOptions } from './websocket.js';
 
-export type { SessionOptions } from '../server/options.js';
 export { CHAT_ERRORS } from './chat-registry.js';
 export type { AISDKChatsOptions, ChatSessionContext } from './options.js';
 
