@@ -32,6 +32,8 @@ export const CLIENT_ERROR_CODES = {
   connection_lost: 'the connection to the server was lost',
   connect_failed: 'could not connect to the server',
   not_connected: 'the client is not connected',
+  message_too_long: 'the message is too long for the server',
+  reconnect_failed: 'the connection could not be restored; the client stopped trying',
 } as const;
 
 export type ClientErrorCode = keyof typeof CLIENT_ERROR_CODES;
@@ -64,6 +66,11 @@ export interface ReadyFrame {
   token?: string;
   /** True when this connection resumed an existing session; the frames it missed follow. */
   resumed?: boolean;
+  /**
+   * The largest client frame, in bytes (UTF-8 JSON), the server accepts: a larger one closes the
+   * connection with 1009. Absent from older servers; clients that do not know it ignore it.
+   */
+  maxPayload?: number;
 }
 export interface DeltaFrame {
   type: 'delta';
@@ -229,7 +236,10 @@ export function parseServerFrame(text: string): Parsed<ServerFrame, 'invalid_ser
   const valid = (() => {
     switch (v.type) {
       case 'ready':
-        return isString(v.message);
+        return (
+          isString(v.message) &&
+          (v.maxPayload === undefined || (Number.isSafeInteger(v.maxPayload) && (v.maxPayload as number) > 0))
+        );
       case 'delta':
         return isString(v.delta) && isOptionalString(v.accumulated) && isGeneration(v.generation);
       case 'complete':

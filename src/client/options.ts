@@ -36,9 +36,14 @@ function checkMs(option: string, value: unknown, min: number): void {
 function checkReconnect(value: unknown): void {
   if (value === undefined || typeof value === 'boolean') return;
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-    throw fail(TypeError, 'reconnect', 'a boolean or { initialDelayMs, maxDelayMs, maxAttempts }', value);
+    throw fail(
+      TypeError,
+      'reconnect',
+      'a boolean or { initialDelayMs, maxDelayMs, maxAttempts, maxFailedResumes }',
+      value,
+    );
   }
-  const { initialDelayMs, maxDelayMs, maxAttempts } = value as ReconnectOptions;
+  const { initialDelayMs, maxDelayMs, maxAttempts, maxFailedResumes } = value as ReconnectOptions;
   checkMs('reconnect.initialDelayMs', initialDelayMs, 0);
   checkMs('reconnect.maxDelayMs', maxDelayMs, 0);
   if (maxDelayMs !== undefined && maxDelayMs < (initialDelayMs ?? 250)) {
@@ -49,11 +54,16 @@ function checkReconnect(value: unknown): void {
       maxDelayMs,
     );
   }
-  if (maxAttempts === undefined) return;
-  if (typeof maxAttempts !== 'number')
-    throw fail(TypeError, 'reconnect.maxAttempts', 'a number', maxAttempts);
-  if (!(maxAttempts === Number.POSITIVE_INFINITY || (Number.isInteger(maxAttempts) && maxAttempts >= 0))) {
-    throw fail(RangeError, 'reconnect.maxAttempts', 'a whole number >= 0 (or Infinity)', maxAttempts);
+  checkCount('reconnect.maxAttempts', maxAttempts, 0);
+  checkCount('reconnect.maxFailedResumes', maxFailedResumes, 1);
+}
+
+/** A count of tries: a whole number from `min`, or Infinity. */
+function checkCount(option: string, value: unknown, min: number): void {
+  if (value === undefined) return;
+  if (typeof value !== 'number') throw fail(TypeError, option, 'a number', value);
+  if (!(value === Number.POSITIVE_INFINITY || (Number.isInteger(value) && value >= min))) {
+    throw fail(RangeError, option, `a whole number >= ${min} (or Infinity)`, value);
   }
 }
 

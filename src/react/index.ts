@@ -4,6 +4,7 @@ import {
   type ResumeOutcome,
   StreamingAgentClient,
   type StreamingAgentClientOptions,
+  StreamingClientError,
 } from '../client/index.js';
 import { type AgentTurn, TurnStore } from './turn-store.js';
 
@@ -105,6 +106,11 @@ export function useStreamingAgent(
         store.addTurn(client.send(message), message);
       } catch (err) {
         setError((err as Error).message);
+        // Refused before it was sent (`message_too_long`): the turn shows the message and why.
+        if (err instanceof StreamingClientError && err.id !== undefined) {
+          store.addTurn(err.id, message);
+          store.error(err.id, err.message);
+        }
       }
     },
     [store],

@@ -75,7 +75,11 @@ export class Connection {
     // `ready` goes out, and the channel attaches, before the first queued message is answered.
     const opened = await session.open(() => {
       if (this.closing) return;
-      const ready: ReadyFrame = { type: 'ready', message: this.options.readyMessage };
+      const ready: ReadyFrame = {
+        type: 'ready',
+        message: this.options.readyMessage,
+        maxPayload: this.options.maxPayload,
+      };
       const token = this.host.register(session, identityOf(this.options, this.context));
       if (token !== undefined) ready.token = token;
       this.sender.send(ready);
@@ -99,6 +103,7 @@ export class Connection {
       message: this.options.readyMessage,
       token: frame.token,
       resumed: true,
+      maxPayload: this.options.maxPayload,
     };
     const session = this.host.claim(frame.token, identity, this);
     if (session !== undefined) {
