@@ -199,7 +199,7 @@ async function runPage(
   try {
     await page.goto(kind === 'hook' ? url : `${url}plain`);
     if (kind === 'hook') {
-      await page.getByTestId('status').filter({ hasText: 'open' }).waitFor();
+      await page.locator('[data-testid=status][data-status=open]').waitFor();
       await page.getByLabel('Message').fill(message);
     } else {
       await page.waitForFunction(() => (window as { ready?: boolean }).ready === true);

@@ -9,12 +9,14 @@ import {
   type ErrorCode,
   type ErrorFrame,
   errorFrame,
+  MAX_TRANSCRIPT_ITEMS,
   parseServerFrame,
   type ResultEvent,
   type ResultFrame,
   type ServerFrame,
   type ToolCallFrame,
   type ToolOutputFrame,
+  type TranscriptItem,
 } from '../protocol.js';
 import { FrameQueue } from './frame-queue.js';
 import { type StreamingAgentClientOptions, validateClientOptions } from './options.js';
@@ -34,6 +36,7 @@ export type {
   ServerFrame,
   ToolCallFrame,
   ToolOutputFrame,
+  TranscriptItem,
 } from '../protocol.js';
 export {
   CLIENT_CLOSE_CODE,
@@ -47,8 +50,12 @@ export type { WebSocketConstructor, WebSocketLike } from './websocket-like.js';
 
 export type ClientStatus = 'idle' | 'connecting' | 'open' | 'reconnecting' | 'closed';
 
-/** How a reconnect ended: the same session (`resumed`), or a fresh one because it had expired. */
-export type ResumeOutcome = 'resumed' | 'expired';
+/**
+ * How a reconnect ended: the same session (`resumed`); a new one that starts from the transcript
+ * this client sent, so the agent remembers the chat (`restored`, see `sendTranscript`); or a new
+ * one that starts empty because the old one was gone (`expired`).
+ */
+export type ResumeOutcome = 'resumed' | 'restored' | 'expired';
 
 /** A frame that belongs to one message: what `ask()` yields. */
 export type TurnFrame =
@@ -126,6 +133,9 @@ export class StreamingAgentClient {
   /** Resumes in a row that the server ended before anything new came (see `maxFailedResumes`). */
   private failedResumes = 0;
   private readonly maxFailedResumes: number;
+  /** With `sendTranscript`: the conversation so far, and the text of each message not answered yet. */
+  private readonly transcript: TranscriptItem[] = [];
+  private readonly unansweredTexts = new Map<string, string>();
 
   constructor(
     readonly url: string,
@@ -229,7 +239,7 @@ export class StreamingAgentClient {
       /** Something new arrived on this socket after its `ready`: a resume that works. */
       let progressed = false;
       if (resuming) {
-        const first = this.resume.resumeFrame();
+        const first = { ...this.resume.resumeFrame(), ...this.transcriptToSend() };
         socket.onopen = () => socket.send(JSON.stringify(first));
       }
       timer = setTimeout(() => {
@@ -255,7 +265,8 @@ export class StreamingAgentClient {
         this.setStatus('open');
         // A resume that resends messages has worked only once something comes back for them:
         // until then, the backoff keeps growing (a message the server closes on must not loop).
-        const resent = this.resuming ? this.afterResume(frame.resumed === true) : 0;
+        const outcome: ResumeOutcome = frame.resumed ? 'resumed' : frame.restored ? 'restored' : 'expired';
+        const resent = this.resuming ? this.afterResume(outcome) : 0;
         if (resent === 0) this.backoff?.reset();
         resolve();
       };
@@ -334,12 +345,14 @@ export class StreamingAgentClient {
         this.onToolOutput?.(frame);
         return;
       case 'result':
+        this.keepInTranscript(frame);
         this.finishAsk(frame);
         this.onResult?.(frame.events, frame);
         return;
       case 'error': {
         // Not an error of a message: the turn in progress is restated next.
         if (frame.code === 'resume_gap') return;
+        if (frame.id !== undefined) this.unansweredTexts.delete(frame.id);
         this.finishAsk(frame);
         this.onError?.(frame.message, new StreamingClientError(frame.code, frame.message, frame.id));
         return;
@@ -360,6 +373,7 @@ export class StreamingAgentClient {
   private writeMessage(message: OutgoingMessage): void {
     const tooLong = this.tooLong(message);
     if (tooLong) throw tooLong;
+    if (this.options.sendTranscript) this.unansweredTexts.set(message.id, message.message);
     // Away: reconnecting, or the socket is going (its close event has not arrived yet).
     const away =
       this._status === 'reconnecting' ||
@@ -429,19 +443,62 @@ export class StreamingAgentClient {
     this.report(frame);
   }
 
+  /** A turn that ended with its result: its message and what the agent said and did. */
+  private keepInTranscript(frame: ResultFrame): void {
+    if (!this.options.sendTranscript || frame.id === undefined) return;
+    const message = this.unansweredTexts.get(frame.id);
+    if (message === undefined) return;
+    this.unansweredTexts.delete(frame.id);
+    this.transcript.push({ type: 'message', role: 'user', content: message });
+    for (const event of frame.events) {
+      if (event.type === 'message' && event.role === 'assistant')
+        this.transcript.push({ type: 'message', role: 'assistant', content: event.content });
+      else if (event.type === 'function_call' && event.callId !== undefined)
+        this.transcript.push({ ...event, callId: event.callId });
+      else if (event.type === 'function_call_output' && event.callId !== undefined)
+        this.transcript.push({
+          type: 'function_call_output',
+          output: event.output,
+          name: event.name ?? '',
+          callId: event.callId,
+          isError: event.isError === true,
+        });
+    }
+    // Bounded: a days-long chat keeps its latest part, which is all a resume could carry anyway.
+    if (this.transcript.length > MAX_TRANSCRIPT_ITEMS)
+      this.transcript.splice(0, this.transcript.length - MAX_TRANSCRIPT_ITEMS);
+  }
+
+  /**
+   * The transcript for a `resume` frame: its newest items that fit in the server's frame limit
+   * (with room for the rest of the frame), or nothing without `sendTranscript`.
+   */
+  private transcriptToSend(): { transcript?: TranscriptItem[] } {
+    if (!this.options.sendTranscript || this.transcript.length === 0) return {};
+    let budget = (this.maxPayload ?? 64 * 1024) - 1024;
+    let first = this.transcript.length;
+    while (first > 0) {
+      budget -= utf8.encode(JSON.stringify(this.transcript[first - 1])).length + 1;
+      if (budget < 0) break;
+      first--;
+    }
+    return first === this.transcript.length ? {} : { transcript: this.transcript.slice(first) };
+  }
+
   /**
    * A resuming socket is ready: send what is pending, and say how it went. Returns how many
    * messages it sent.
    */
-  private afterResume(resumed: boolean): number {
+  private afterResume(outcome: ResumeOutcome): number {
     this.resuming = false;
     let send: OutgoingMessage[];
-    if (resumed) send = this.resume.takeAfterResume();
+    if (outcome === 'resumed') send = this.resume.takeAfterResume();
     else {
       const taken = this.resume.takeAfterExpiry();
-      // The old session's unanswered messages went with it.
+      // The old session's unanswered messages went with it (a restored one has the chat, not them).
       for (const lost of taken.lost) {
-        const frame = errorFrame('session_expired', lost.id);
+        this.unansweredTexts.delete(lost.id);
+        const frame = errorFrame(outcome === 'restored' ? 'turn_lost' : 'session_expired', lost.id);
         this.finishAsk(frame);
         this.report(frame);
       }
@@ -463,7 +520,7 @@ export class StreamingAgentClient {
         break; // the socket went again: the next resume sends them
       }
     }
-    this.onResume?.(resumed ? 'resumed' : 'expired');
+    this.onResume?.(outcome);
     return sent;
   }
 

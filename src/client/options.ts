@@ -9,6 +9,13 @@ export interface StreamingAgentClientOptions {
   reconnect?: boolean | ReconnectOptions;
   /** `connect()` gives up after this long. Default 10 s. */
   connectTimeoutMs?: number;
+  /**
+   * Keep the conversation (each answered message, the agent's texts, finished tool steps) and
+   * send it when resuming, so a server with `restoreTranscript` whose session is gone (a restart)
+   * starts a new one that remembers the chat: the resume then ends `restored`. Its newest part
+   * that fits in the server's `maxPayload` is sent. Default false (the hook turns it on).
+   */
+  sendTranscript?: boolean;
 }
 
 /** The longest delay `setTimeout` honours; past it Node and browsers fire at once. */
@@ -76,7 +83,13 @@ export function validateClientOptions(url: unknown, options: unknown): void {
   if (typeof url !== 'string' || url === '') throw fail(TypeError, 'url', 'a non-empty string', url);
   if (options === undefined) return;
   if (options === null || typeof options !== 'object') throw fail(TypeError, 'options', 'an object', options);
-  const { WebSocket, protocols, reconnect, connectTimeoutMs } = options as Record<string, unknown>;
+  const { WebSocket, protocols, reconnect, connectTimeoutMs, sendTranscript } = options as Record<
+    string,
+    unknown
+  >;
+  if (sendTranscript !== undefined && typeof sendTranscript !== 'boolean') {
+    throw fail(TypeError, 'sendTranscript', 'a boolean', sendTranscript);
+  }
   if (WebSocket !== undefined && typeof WebSocket !== 'function') {
     throw fail(TypeError, 'WebSocket', 'a WebSocket class', WebSocket);
   }

@@ -1,6 +1,12 @@
 import { memo, useEffect, useRef } from 'react';
 import { createRoot } from 'react-dom/client';
-import { type AgentTurn, type TextPart, type ToolPart, useStreamingAgent } from '../../react/index.js';
+import {
+  type AgentStatus,
+  type AgentTurn,
+  type TextPart,
+  type ToolPart,
+  useStreamingAgent,
+} from '../../react/index.js';
 import { Composer } from './composer.js';
 import { Paragraphs } from './paragraphs.js';
 
@@ -148,6 +154,25 @@ function useStickToBottom(dependency: unknown) {
   return { ref, onScroll };
 }
 
+/** The connection in words (the raw status stays in `data-status`, for tests and styling). */
+const STATUS_WORDS: Record<AgentStatus, string> = {
+  idle: 'connecting…',
+  connecting: 'connecting…',
+  open: 'connected',
+  reconnecting: 'reconnecting…',
+  resumed: 'connected',
+  restored: 'connected',
+  expired: 'connected',
+  closed: 'disconnected',
+};
+
+/** What a reconnect meant for the chat, said once it is back. */
+const RECONNECT_NOTICE: Partial<Record<AgentStatus, string>> = {
+  restored: 'The server restarted. The agent picked the conversation up from this page.',
+  expired:
+    'The server restarted and the agent lost this conversation: it starts afresh from your next message.',
+};
+
 function App() {
   const { turns, isStreaming, sendMessage, stop, status, isOpen, error } = useStreamingAgent(wsUrl);
   const scroller = useStickToBottom(turns);
@@ -156,13 +181,18 @@ function App() {
     <div className="app">
       <header>
         <h1>livekit-streaming-text</h1>
-        <span className="status" data-testid="status">
-          {status}
+        <a className="alt-page" href="/ai-sdk">
+          AI SDK page →
+        </a>
+        <span className="status" data-testid="status" data-status={status}>
+          {STATUS_WORDS[status]}
         </span>
       </header>
       {!isOpen && status !== 'idle' && status !== 'connecting' && (
         <div className="banner" data-testid="banner">
-          {status === 'reconnecting' ? 'Connection lost. Reconnecting…' : 'Disconnected from the agent.'}
+          {status === 'reconnecting'
+            ? 'Connection lost. Reconnecting…'
+            : 'Disconnected from the agent. Reload the page to try again.'}
         </div>
       )}
       <div className="messages" ref={scroller.ref} onScroll={scroller.onScroll}>
@@ -176,7 +206,12 @@ function App() {
         {turns.map((turn) => (
           <Turn key={turn.id} turn={turn} />
         ))}
-        {error && isOpen && <div className="meta">{error}</div>}
+        {RECONNECT_NOTICE[status] && (
+          <div className="meta notice" data-testid="notice">
+            {RECONNECT_NOTICE[status]}
+          </div>
+        )}
+        {error && <div className="meta">{error}</div>}
       </div>
       <Composer busy={isStreaming} canSend={isOpen} onSend={sendMessage} onStop={stop} />
     </div>
