@@ -14,6 +14,7 @@ export type {
   ResumeOutcome,
   StreamingAgentClientOptions,
 } from '../client/index.js';
+export { Paragraphs, StreamingText, type StreamingTextProps, useParagraphs } from './streaming-text.js';
 export type { AgentTurn, TextPart, ToolPart, TurnPart, TurnStatus } from './turn-store.js';
 
 /**

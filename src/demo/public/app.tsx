@@ -3,55 +3,24 @@ import { createRoot } from 'react-dom/client';
 import {
   type AgentStatus,
   type AgentTurn,
+  StreamingText,
   type TextPart,
   type ToolPart,
   useStreamingAgent,
 } from '../../react/index.js';
 import { Composer } from './composer.js';
-import { Paragraphs } from './paragraphs.js';
 
 const wsUrl = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`;
 
-/** One committed piece of text: earlier pieces never change, so React never touches their nodes again. */
-const Segment = memo(function Segment({ text }: { text: string }) {
-  return <>{text}</>;
-});
-
-const Paragraph = memo(function Paragraph({
-  pieces,
-  cursor,
-}: {
-  pieces: readonly string[];
-  cursor: boolean;
-}) {
-  return (
-    <div className="para">
-      {pieces.map((piece, i) => (
-        // Pieces only ever append, so their index is a stable key.
-        <Segment key={i} text={piece} />
-      ))}
-      {cursor && <span className="cursor" data-testid="cursor" />}
-    </div>
-  );
-});
-
-/**
- * A generation's text as the segments it was committed in, one block per paragraph: each commit
- * appends text nodes to the last paragraph instead of replacing a node holding the whole reply,
- * so the browser lays out and shapes only that paragraph again, not the whole reply.
- */
+/** A generation's text, one block per paragraph (the library's renderer: see `StreamingText`). */
 const TextBubble = memo(function TextBubble({ part, cursor }: { part: TextPart; cursor: boolean }) {
-  const paragraphs = useRef<Paragraphs | null>(null);
-  paragraphs.current ??= new Paragraphs();
-  paragraphs.current.update(part.segments);
-  const { closed, open } = paragraphs.current;
   return (
     <div className="bubble agent" data-testid="text-part" data-generation={part.generation}>
-      {closed.map((pieces, i) => (
-        // Paragraphs only ever append, so their index is a stable key.
-        <Paragraph key={i} pieces={pieces} cursor={false} />
-      ))}
-      <Paragraph key={closed.length} pieces={[...open]} cursor={cursor} />
+      <StreamingText
+        part={part}
+        paragraphClassName="para"
+        cursor={cursor ? <span className="cursor" data-testid="cursor" /> : null}
+      />
     </div>
   );
 });
