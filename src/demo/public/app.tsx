@@ -151,7 +151,7 @@ function App() {
       <header>
         <h1>livekit-streaming-text</h1>
         <a className="alt-page" href="/ai-sdk">
-          AI SDK page →
+          useChat (AI SDK) page →
         </a>
         <span className="status" data-testid="status" data-status={status}>
           {STATUS_WORDS[status]}
