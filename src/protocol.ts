@@ -32,6 +32,8 @@ export const CLIENT_ERROR_CODES = {
   connection_lost: 'the connection to the server was lost',
   connect_failed: 'could not connect to the server',
   not_connected: 'the client is not connected',
+  message_too_long: 'the message is too long for the server',
+  reconnect_failed: 'the connection could not be restored; the client stopped trying',
 } as const;
 
 export type ClientErrorCode = keyof typeof CLIENT_ERROR_CODES;
@@ -52,7 +54,25 @@ export interface ResumeFrame {
   type: 'resume';
   token: string;
   seq: number;
+  /**
+   * The conversation as the client holds it, oldest first, for a server that restores chats
+   * (`restoreTranscript`): when the session to resume is gone (a restart, expiry), the new
+   * session's agent starts from it instead of from nothing. Servers that do not restore ignore it.
+   */
+  transcript?: TranscriptItem[];
 }
+
+/**
+ * One item of a client's transcript: the user's and the agent's texts, and each finished tool
+ * step, in the shapes the `result` frame's events have.
+ */
+export type TranscriptItem =
+  | { type: 'message'; role: 'user' | 'assistant'; content: string }
+  | { type: 'function_call'; name: string; arguments: string; callId: string }
+  | { type: 'function_call_output'; output: string; name: string; callId: string; isError: boolean };
+
+/** Items a `resume` frame's transcript may hold; a server may keep fewer (`restoreTranscript.maxItems`). */
+export const MAX_TRANSCRIPT_ITEMS = 10_000;
 
 /** The query parameter that tells the server to wait for a `resume` frame before opening a session. */
 export const RESUME_QUERY = 'resume';
@@ -64,6 +84,16 @@ export interface ReadyFrame {
   token?: string;
   /** True when this connection resumed an existing session; the frames it missed follow. */
   resumed?: boolean;
+  /**
+   * True when the session to resume was gone and this new one starts from the transcript the
+   * client sent (the agent remembers the chat); `resumed` is then absent.
+   */
+  restored?: boolean;
+  /**
+   * The largest client frame, in bytes (UTF-8 JSON), the server accepts: a larger one closes the
+   * connection with 1009. Absent from older servers; clients that do not know it ignore it.
+   */
+  maxPayload?: number;
 }
 export interface DeltaFrame {
   type: 'delta';
@@ -208,7 +238,13 @@ export function parseClientFrame(text: string): Parsed<ClientFrame> {
     if (typeof token !== 'string' || token.length === 0 || token.length > MAX_TOKEN_LENGTH)
       return fail('invalid_frame');
     if (!Number.isSafeInteger(seq) || (seq as number) < 0) return fail('invalid_frame');
-    return { ok: true, frame: { type: 'resume', token, seq: seq as number } };
+    const frame: ResumeFrame = { type: 'resume', token, seq: seq as number };
+    if (value.transcript !== undefined) {
+      const transcript = parseTranscript(value.transcript);
+      if (transcript === undefined) return fail('invalid_frame');
+      frame.transcript = transcript;
+    }
+    return { ok: true, frame };
   }
   if (type !== 'message') return fail('unknown_type');
   const id = value.id;
@@ -222,6 +258,28 @@ export function parseClientFrame(text: string): Parsed<ClientFrame> {
 }
 
 const isString = (v: unknown): v is string => typeof v === 'string';
+
+/** A transcript as the protocol allows it, copied field by field (nothing else kept); else undefined. */
+function parseTranscript(value: unknown): TranscriptItem[] | undefined {
+  if (!Array.isArray(value) || value.length > MAX_TRANSCRIPT_ITEMS) return undefined;
+  const items: TranscriptItem[] = [];
+  for (const item of value) {
+    if (!isObject(item)) return undefined;
+    if (item.type === 'message') {
+      if ((item.role !== 'user' && item.role !== 'assistant') || !isString(item.content)) return undefined;
+      items.push({ type: 'message', role: item.role, content: item.content });
+    } else if (item.type === 'function_call') {
+      if (!isString(item.name) || !isString(item.arguments) || !isString(item.callId)) return undefined;
+      items.push({ type: 'function_call', name: item.name, arguments: item.arguments, callId: item.callId });
+    } else if (item.type === 'function_call_output') {
+      const { output, name, callId, isError } = item;
+      if (!isString(output) || !isString(name) || !isString(callId) || typeof isError !== 'boolean')
+        return undefined;
+      items.push({ type: 'function_call_output', output, name, callId, isError });
+    } else return undefined;
+  }
+  return items;
+}
 const isOptionalString = (v: unknown) => v === undefined || typeof v === 'string';
 const isGeneration = (v: unknown) => Number.isInteger(v) && (v as number) >= 1;
 
@@ -240,7 +298,10 @@ export function parseServerFrame(text: string): Parsed<ServerFrame, 'invalid_ser
   const valid = (() => {
     switch (v.type) {
       case 'ready':
-        return isString(v.message);
+        return (
+          isString(v.message) &&
+          (v.maxPayload === undefined || (Number.isSafeInteger(v.maxPayload) && (v.maxPayload as number) > 0))
+        );
       case 'delta':
         return isString(v.delta) && isOptionalString(v.accumulated) && isGeneration(v.generation);
       case 'complete':

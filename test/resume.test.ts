@@ -40,7 +40,7 @@ describe('resume: tokens and sequence numbers', () => {
   it('resumeWindowMs: 0 sends no token and no seq, and closes the session with its socket', async () => {
     const server = await startResumingServer({ resumeWindowMs: 0 });
     const client = await TestClient.connect(server.url);
-    expect(client.frames[0]).toEqual({ type: 'ready', message: 'Agent ready' });
+    expect(client.frames[0]).toEqual({ type: 'ready', message: 'Agent ready', maxPayload: 64 * 1024 });
     const frames = await client.turn('remember apple');
     expect(frames.every((f) => seqOf(f) === undefined)).toBe(true);
     await client.close();

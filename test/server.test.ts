@@ -26,7 +26,7 @@ describe('turns', () => {
   it('sends ready, then deltas, complete and result for a message', async () => {
     const server = await startServer();
     const client = await TestClient.connect(server.url);
-    expect(client.frames[0]).toEqual({ type: 'ready', message: 'Agent ready' });
+    expect(client.frames[0]).toEqual({ type: 'ready', message: 'Agent ready', maxPayload: 64 * 1024 });
     expect(server.activeSessions).toBe(1);
     const frames = await client.turn('hello');
     expectWellFormedTurn(frames);

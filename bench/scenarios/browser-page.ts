@@ -120,13 +120,50 @@ window.send = (message) =>
 client.connect().then(() => { window.ready = true; });
 `;
 
+/**
+ * The smallest page a user would write with the library's renderer: the hook, and each turn's
+ * text parts through `StreamingText`, no other work (no tool steps, no scrolling).
+ */
+const RENDERER_PAGE = `
+import { createElement as h } from 'react';
+import { createRoot } from 'react-dom/client';
+import { StreamingText, useStreamingAgent } from '../../src/react/index.js';
+function App() {
+  const { turns, sendMessage, isOpen } = useStreamingAgent('ws://' + location.host + '/ws');
+  const submit = (event) => {
+    event.preventDefault();
+    sendMessage(event.target.elements.message.value);
+  };
+  return h('div', { className: 'app' },
+    h('span', { 'data-testid': 'status', 'data-status': isOpen ? 'open' : 'connecting' }, isOpen ? 'open' : '…'),
+    h('div', { className: 'messages' },
+      turns.map((turn) =>
+        h('div', { key: turn.id, className: 'reply', 'data-testid': 'reply', 'data-status': turn.status },
+          turn.parts.map((part, i) =>
+            part.type === 'text'
+              ? h('div', { key: i, className: 'bubble agent', 'data-testid': 'text-part' }, h(StreamingText, { part }))
+              : null)))),
+    h('form', { onSubmit: submit }, h('input', { name: 'message', 'aria-label': 'Message' })));
+}
+createRoot(document.getElementById('root')).render(h(App));
+`;
+
+const aiSdkDir = fileURLToPath(new URL('../../src/demo/ai-sdk/', import.meta.url));
+
 async function pageServer(): Promise<Server> {
-  const [html, css, app, plain] = await Promise.all([
+  const here = fileURLToPath(new URL('.', import.meta.url));
+  const [html, css, app, plain, renderer, aiSdkHtml, aiSdk] = await Promise.all([
     readFile(`${publicDir}index.html`, 'utf8'),
     readFile(`${publicDir}styles.css`, 'utf8'),
     bundleForBrowser({ file: `${publicDir}app.tsx` }),
-    bundleForBrowser({ source: PLAIN_PAGE, resolveDir: fileURLToPath(new URL('.', import.meta.url)) }),
+    bundleForBrowser({ source: PLAIN_PAGE, resolveDir: here }),
+    bundleForBrowser({ source: RENDERER_PAGE, resolveDir: here }),
+    readFile(`${aiSdkDir}index.html`, 'utf8'),
+    bundleForBrowser({ file: `${aiSdkDir}app.tsx` }),
   ]);
+  const rendererHtml =
+    '<!doctype html><html><head><meta charset="utf-8"><link rel="stylesheet" href="/styles.css"></head>' +
+    '<body><div id="root"></div><script type="module" src="/renderer.js"></script></body></html>';
   const plainHtml =
     '<!doctype html><html><head><meta charset="utf-8"><link rel="stylesheet" href="/styles.css"></head>' +
     '<body><div class="app"><div class="messages"><div class="reply"><div class="bubble agent" id="reply">' +
@@ -137,6 +174,10 @@ async function pageServer(): Promise<Server> {
     '/app.js': ['text/javascript', app],
     '/plain': ['text/html', plainHtml],
     '/plain.js': ['text/javascript', plain],
+    '/renderer': ['text/html', rendererHtml],
+    '/renderer.js': ['text/javascript', renderer],
+    '/ai-sdk': ['text/html', aiSdkHtml],
+    '/ai-sdk.js': ['text/javascript', aiSdk],
   };
   return createServer((request, response) => {
     const file = files[new URL(request.url ?? '/', 'http://x').pathname];
@@ -187,19 +228,25 @@ function mainThreadTaskCpu(trace: Buffer): number[] {
     .map((e) => (e.tdur ?? 0) / 1000);
 }
 
+type PageKind = 'hook' | 'plain' | 'renderer' | 'useChat';
+const PAGE_PATHS: Record<PageKind, string> = {
+  hook: '',
+  plain: 'plain',
+  renderer: 'renderer',
+  useChat: 'ai-sdk',
+};
+
 /** Runs one turn in a fresh page and measures it there. */
-async function runPage(
-  browser: Browser,
-  url: string,
-  kind: 'hook' | 'plain',
-  message: string,
-): Promise<Sample> {
+async function runPage(browser: Browser, url: string, kind: PageKind, message: string): Promise<Sample> {
   const page = await browser.newPage({ viewport: { width: 900, height: 800 } });
   let tracing = false;
   try {
-    await page.goto(kind === 'hook' ? url : `${url}plain`);
-    if (kind === 'hook') {
-      await page.getByTestId('status').filter({ hasText: 'open' }).waitFor();
+    await page.goto(`${url}${PAGE_PATHS[kind]}`);
+    if (kind === 'hook' || kind === 'renderer') {
+      await page.locator('[data-testid=status][data-status=open]').waitFor();
+      await page.getByLabel('Message').fill(message);
+    } else if (kind === 'useChat') {
+      await page.locator('[data-testid=status][data-status=ready]').waitFor();
       await page.getByLabel('Message').fill(message);
     } else {
       await page.waitForFunction(() => (window as { ready?: boolean }).ready === true);
@@ -226,9 +273,16 @@ async function runPage(
           chars = await w.send(message);
         } else {
           chars = await new Promise<number>((resolve) => {
+            let streamed = false;
             const watch = new MutationObserver(() => {
               const reply = document.querySelector<HTMLElement>('[data-testid="reply"]');
-              if (!reply || reply.dataset.status === 'streaming') return;
+              if (!reply) return;
+              // The useChat page marks its reply streaming only once the first chunk arrived.
+              if (reply.dataset.status === 'streaming') {
+                streamed = true;
+                return;
+              }
+              if (kind === 'useChat' && !streamed) return;
               watch.disconnect();
               let n = 0;
               for (const part of reply.querySelectorAll('[data-testid="text-part"]'))
@@ -285,20 +339,29 @@ const spread = (values: number[], digits = 0) =>
 export async function browserPage(chunks: number, rounds: number): Promise<Row[]> {
   const http = await pageServer();
   await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
+  const createAgent = () =>
+    new voice.Agent({
+      instructions: 'bench',
+      tools: {
+        [TOOL]: llm.tool({
+          description: 'Answers at once.',
+          parameters: z.object({}),
+          execute: async () => 'sunny',
+        }),
+      },
+    });
+  // The useChat page's endpoint, as the demo has it: the same agent and model.
+  const { createAISDKChats } = await import('../../src/ai-sdk/index.js');
+  const chats = createAISDKChats({
+    createAgent,
+    createLLM: () => new LongReplyLLM(chunks),
+    turnTimeoutMs: 3_600_000,
+  });
+  chats.attachWebSocket(http, { path: '/api/chat/ws' });
   const server = await createStreamingServer({
     server: http,
     path: '/ws',
-    createAgent: () =>
-      new voice.Agent({
-        instructions: 'bench',
-        tools: {
-          [TOOL]: llm.tool({
-            description: 'Answers at once.',
-            parameters: z.object({}),
-            execute: async () => 'sunny',
-          }),
-        },
-      }),
+    createAgent,
     createLLM: () => new LongReplyLLM(chunks),
     sendAccumulated: false,
     rateLimit: false,
@@ -316,6 +379,8 @@ export async function browserPage(chunks: number, rounds: number): Promise<Row[]
       const samples = await interleave(rounds, {
         hook: () => runPage(browser, url, 'hook', message),
         plain: () => runPage(browser, url, 'plain', message),
+        renderer: () => runPage(browser, url, 'renderer', message),
+        useChat: () => runPage(browser, url, 'useChat', message),
       });
       const scenario = `11. Chromium page, one ${chunks.toLocaleString('en-US')}-delta reply${tool ? ' with a tool call' : ''}`;
       const ms = (s: Sample[]) => s.map((x) => x.ms);
@@ -332,7 +397,63 @@ export async function browserPage(chunks: number, rounds: number): Promise<Row[]
         ['script', 'layout', 'style', 'task']
           .map((k) => `${k} ${median(s.map((x) => x.busy[k as keyof Sample['busy']])).toFixed(0)}`)
           .join(', ');
-      const intact = [...samples.hook, ...samples.plain].every((x) => x.chars === expectedChars);
+      const all = [...samples.hook, ...samples.plain, ...samples.renderer, ...samples.useChat];
+      const intact = all.every((x) => x.chars === expectedChars);
+      /** Time to the finished turn against the plain page's, round by round. */
+      const versusPlain = (contestant: string, own: Sample[], bar: boolean): Row => {
+        const value = median(ms(own));
+        const perRound = own.map((x, i) => x.ms / samples.plain[i]!.ms);
+        return {
+          scenario,
+          contestant,
+          metric: 'time to finished turn',
+          unit: 'ms',
+          value,
+          ratio: value / plainMs,
+          baseline: 'plain page',
+          spread: { min: Math.min(...perRound), max: Math.max(...perRound) },
+          ...(bar
+            ? {
+                bar: '≤ 1.1× plain page',
+                pass: value <= 1.1 * plainMs,
+                verdict:
+                  Math.max(...perRound) <= 1.1
+                    ? 'met'
+                    : Math.min(...perRound) > 1.1
+                      ? 'missed'
+                      : 'within noise',
+              }
+            : {}),
+          note: `runs ${spread(ms(own))} ms; ratio per round ${perRound.map((r) => r.toFixed(2)).join(', ')}; ${taskNote(own)}; main thread (ms) ${busy(own)}`,
+        };
+      };
+      rows.push(
+        versusPlain('minimal page, StreamingText renderer', samples.renderer, true),
+        {
+          scenario,
+          contestant: 'minimal page, StreamingText renderer',
+          metric: 'longest long task',
+          unit: 'ms',
+          value: longest(samples.renderer),
+          bar: 'no long task over 50 ms',
+          pass: longest(samples.renderer) <= 50,
+        },
+        {
+          scenario,
+          contestant: 'minimal page, StreamingText renderer',
+          metric: 'longest long task, CPU time',
+          unit: 'ms',
+          value: longestCpu(samples.renderer),
+        },
+        versusPlain('/ai-sdk demo page (useChat)', samples.useChat, false),
+        {
+          scenario,
+          contestant: '/ai-sdk demo page (useChat)',
+          metric: 'longest long task',
+          unit: 'ms',
+          value: longest(samples.useChat),
+        },
+      );
       rows.push(
         {
           scenario,
@@ -407,18 +528,18 @@ export async function browserPage(chunks: number, rounds: number): Promise<Row[]
         },
         {
           scenario,
-          contestant: 'both pages',
+          contestant: 'every page',
           metric: 'text on screen',
           unit: 'chars',
           value: Math.min(...[...samples.hook, ...samples.plain].map((x) => x.chars)),
-          bar: `every run shows all ${expectedChars.toLocaleString('en-US')} chars`,
+          bar: `every run of every page shows all ${expectedChars.toLocaleString('en-US')} chars`,
           pass: intact,
         },
       );
     }
   } finally {
     await browser.close();
-    await server.close();
+    await Promise.all([server.close(), chats.close()]);
     http.closeAllConnections();
     await new Promise<void>((resolve) => http.close(() => resolve()));
   }

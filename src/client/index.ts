@@ -2,23 +2,26 @@ import { withoutAccumulated } from '../negotiation.js';
 import {
   CLIENT_CLOSE_CODE,
   CLIENT_ERROR_CODES,
+  CLOSE_CODES,
   type ClientErrorCode,
   type CompleteFrame,
   type DeltaFrame,
   type ErrorCode,
   type ErrorFrame,
   errorFrame,
+  MAX_TRANSCRIPT_ITEMS,
   parseServerFrame,
   type ResultEvent,
   type ResultFrame,
   type ServerFrame,
   type ToolCallFrame,
   type ToolOutputFrame,
+  type TranscriptItem,
   type TurnFrame,
 } from '../protocol.js';
 import { FrameQueue } from './frame-queue.js';
 import { type StreamingAgentClientOptions, validateClientOptions } from './options.js';
-import { Backoff } from './reconnect.js';
+import { Backoff, DEFAULT_MAX_FAILED_RESUMES } from './reconnect.js';
 import { type OutgoingMessage, ResumeState } from './resume.js';
 import { defaultWebSocket, OPEN, type WebSocketConstructor, type WebSocketLike } from './websocket-like.js';
 
@@ -31,6 +34,7 @@ export type {
   ResultFrame,
   ToolCallFrame,
   ToolOutputFrame,
+  TranscriptItem,
 } from '../protocol.js';
 export {
   CLIENT_CLOSE_CODE,
@@ -42,8 +46,12 @@ export type { StreamingAgentClientOptions } from './options.js';
 
 export type ClientStatus = 'idle' | 'connecting' | 'open' | 'reconnecting' | 'closed';
 
-/** How a reconnect ended: the same session (`resumed`), or a fresh one because it had expired. */
-export type ResumeOutcome = 'resumed' | 'expired';
+/**
+ * How a reconnect ended: the same session (`resumed`); a new one that starts from the transcript
+ * this client sent, so the agent remembers the chat (`restored`, see `sendTranscript`); or a new
+ * one that starts empty because the old one was gone (`expired`).
+ */
+export type ResumeOutcome = 'resumed' | 'restored' | 'expired';
 
 /** A frame that belongs to one message: what `ask()` yields (the protocol's one `TurnFrame`). */
 export type { TurnFrame };
@@ -64,6 +72,15 @@ export class StreamingClientError extends Error {
 }
 
 let clientCount = 0;
+
+const utf8 = new TextEncoder();
+
+/**
+ * A close that the server chose, for a reason of its own (1009 too big, 1008, 1011, ...), as
+ * opposed to the network going (1006), a restart (1001), or a normal handover (1000).
+ */
+const closedByServerForCause = (code: number) =>
+  code !== CLOSE_CODES.normal && code !== CLOSE_CODES.goingAway && code !== 1005 && code !== 1006;
 
 /**
  * Talks to a `createStreamingServer` over WebSocket, in browsers and in Node. Use the callbacks
@@ -96,6 +113,19 @@ export class StreamingAgentClient {
   private readonly resume = new ResumeState();
   /** The socket being opened is resuming a session. */
   private resuming = false;
+  /**
+   * The largest message frame the server takes, in bytes: from `ready`, or learned from a 1009
+   * close of a server that does not say. A longer message is refused here, never sent.
+   */
+  private maxPayload: number | undefined;
+  /** The messages written on the current socket, and their size on the wire. */
+  private sentOnSocket = new Map<string, number>();
+  /** Resumes in a row that the server ended before anything new came (see `maxFailedResumes`). */
+  private failedResumes = 0;
+  private readonly maxFailedResumes: number;
+  /** With `sendTranscript`: the conversation so far, and the text of each message not answered yet. */
+  private readonly transcript: TranscriptItem[] = [];
+  private readonly unansweredTexts = new Map<string, string>();
 
   constructor(
     readonly url: string,
@@ -105,6 +135,8 @@ export class StreamingAgentClient {
     this.WebSocketClass = options.WebSocket ?? defaultWebSocket();
     const reconnect = options.reconnect;
     this.backoff = reconnect ? new Backoff(reconnect === true ? {} : reconnect) : undefined;
+    this.maxFailedResumes =
+      (typeof reconnect === 'object' ? reconnect.maxFailedResumes : undefined) ?? DEFAULT_MAX_FAILED_RESUMES;
   }
 
   get status(): ClientStatus {
@@ -114,13 +146,16 @@ export class StreamingAgentClient {
   /** Resolves once the server says `ready`; rejects if it cannot be reached or refuses. */
   connect(): Promise<void> {
     this.closedByUser = false;
+    this.failedResumes = 0;
     clearTimeout(this.reconnectTimer);
     return this.open('connecting');
   }
 
   /**
    * Sends a message; returns its id, which the server echoes on every frame of its turn. While a
-   * resumable session is reconnecting, the message is queued and sent once it is back.
+   * resumable session is reconnecting, the message is queued and sent once it is back. Throws a
+   * `StreamingClientError`: `not_connected`, or `message_too_long` (with the id it would have had)
+   * when the message is larger than the server's `maxPayload`: it is not sent.
    */
   send(message: string): string {
     const id = `${this.idPrefix}${this.nextId++}`;
@@ -137,7 +172,8 @@ export class StreamingAgentClient {
       this.writeMessage({ type: 'message', message, id });
     } catch (error) {
       this.asks.delete(id);
-      queue.push(errorFrame('not_connected', id, (error as Error).message));
+      const code = error instanceof StreamingClientError ? error.code : 'not_connected';
+      queue.push(errorFrame(code, id, (error as Error).message));
       queue.end();
     }
     return queue;
@@ -189,8 +225,11 @@ export class StreamingAgentClient {
         return;
       }
       this.socket = socket;
+      this.sentOnSocket = new Map();
+      /** Something new arrived on this socket after its `ready`: a resume that works. */
+      let progressed = false;
       if (resuming) {
-        const first = this.resume.resumeFrame();
+        const first = { ...this.resume.resumeFrame(), ...this.transcriptToSend() };
         socket.onopen = () => socket.send(JSON.stringify(first));
       }
       timer = setTimeout(() => {
@@ -200,17 +239,30 @@ export class StreamingAgentClient {
       socket.onerror = () => undefined; // the close event that follows says what happened
       socket.onmessage = (event) => {
         const frame = this.receive(event.data);
-        if (frame?.type === 'ready' && !settled) {
-          settled = true;
-          clearTimeout(timer);
-          this.backoff?.reset();
-          this.setStatus('open');
-          if (this.resuming) this.afterResume(frame.resumed === true);
-          resolve();
+        if (frame === undefined) return;
+        if (frame.type !== 'ready') {
+          if (!progressed && settled) {
+            progressed = true;
+            this.failedResumes = 0;
+            this.backoff?.reset();
+          }
+          return;
         }
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        if (frame.maxPayload !== undefined) this.maxPayload = frame.maxPayload;
+        this.setStatus('open');
+        // A resume that resends messages has worked only once something comes back for them:
+        // until then, the backoff keeps growing (a message the server closes on must not loop).
+        const outcome: ResumeOutcome = frame.resumed ? 'resumed' : frame.restored ? 'restored' : 'expired';
+        const resent = this.resuming ? this.afterResume(outcome) : 0;
+        if (resent === 0) this.backoff?.reset();
+        resolve();
       };
       socket.onclose = (event) => {
         if (this.socket === socket) this.socket = undefined;
+        if (resuming && !progressed && closedByServerForCause(event.code)) this.failedResumes++;
         if (!settled) {
           fail(
             event.code === 1006
@@ -221,6 +273,7 @@ export class StreamingAgentClient {
           else this.setStatus('closed');
           return;
         }
+        if (event.code === CLOSE_CODES.messageTooBig) this.refuseLargestSent();
         this.lost(event.code);
       };
     });
@@ -282,12 +335,14 @@ export class StreamingAgentClient {
         this.onToolOutput?.(frame);
         return;
       case 'result':
+        this.keepInTranscript(frame);
         this.finishAsk(frame);
         this.onResult?.(frame.events, frame);
         return;
       case 'error': {
         // Not an error of a message: the turn in progress is restated next.
         if (frame.code === 'resume_gap') return;
+        if (frame.id !== undefined) this.unansweredTexts.delete(frame.id);
         this.finishAsk(frame);
         this.onError?.(frame.message, new StreamingClientError(frame.code, frame.message, frame.id));
         return;
@@ -306,6 +361,9 @@ export class StreamingAgentClient {
 
   /** A message: sent now, or queued while a resumable session reconnects. */
   private writeMessage(message: OutgoingMessage): void {
+    const tooLong = this.tooLong(message);
+    if (tooLong) throw tooLong;
+    if (this.options.sendTranscript) this.unansweredTexts.set(message.id, message.message);
     // Away: reconnecting, or the socket is going (its close event has not arrived yet).
     const away =
       this._status === 'reconnecting' ||
@@ -320,34 +378,140 @@ export class StreamingAgentClient {
       }
       return;
     }
-    this.write(message);
-    this.resume.sent(message);
+    this.writeOnSocket(message);
   }
 
-  /** A resuming socket is ready: send what is pending, and say how it went. */
-  private afterResume(resumed: boolean): void {
+  private writeOnSocket(message: OutgoingMessage): void {
+    const bytes = utf8.encode(JSON.stringify(message)).length;
+    this.write(message);
+    this.resume.sent(message);
+    this.sentOnSocket.set(message.id, bytes);
+  }
+
+  /** Why the server would refuse `message` for its size, when its limit is known. */
+  private tooLong(message: OutgoingMessage): StreamingClientError | undefined {
+    if (this.maxPayload === undefined) return undefined;
+    // Cheap bound first: UTF-8 takes at most 3 bytes per UTF-16 unit, JSON escaping at most 6.
+    if ((message.message.length + message.id.length) * 6 + 64 <= this.maxPayload) return undefined;
+    const bytes = utf8.encode(JSON.stringify(message)).length;
+    if (bytes <= this.maxPayload) return undefined;
+    return new StreamingClientError(
+      'message_too_long',
+      `the message is too long for the server: ${bytes} bytes as sent, and it accepts at most ${this.maxPayload}`,
+      message.id,
+    );
+  }
+
+  /**
+   * The server closed with 1009: a message written on this socket was over its limit. The
+   * largest one still unanswered is it (or as large): it fails with `message_too_long` and is
+   * never resent, and the limit is learned for a server that does not announce it.
+   */
+  private refuseLargestSent(): void {
+    let largest: [string, number] | undefined;
+    for (const entry of this.sentOnSocket) {
+      if (this.resume.isUnanswered(entry[0]) && (largest === undefined || entry[1] > largest[1]))
+        largest = entry;
+    }
+    if (largest === undefined) return;
+    const [id, bytes] = largest;
+    this.maxPayload = Math.min(this.maxPayload ?? bytes - 1, bytes - 1);
+    this.resume.forget(id);
+    this.failMessage(
+      new StreamingClientError(
+        'message_too_long',
+        `the message is too long for the server: it closed the connection (1009) on its ${bytes} bytes`,
+        id,
+      ),
+    );
+  }
+
+  /** Ends one message's turn with `error`, on its `ask()` and through `onError`. */
+  private failMessage(error: StreamingClientError): void {
+    const frame = errorFrame(error.code, error.id, error.message);
+    this.finishAsk(frame);
+    this.report(frame);
+  }
+
+  /** A turn that ended with its result: its message and what the agent said and did. */
+  private keepInTranscript(frame: ResultFrame): void {
+    if (!this.options.sendTranscript || frame.id === undefined) return;
+    const message = this.unansweredTexts.get(frame.id);
+    if (message === undefined) return;
+    this.unansweredTexts.delete(frame.id);
+    this.transcript.push({ type: 'message', role: 'user', content: message });
+    for (const event of frame.events) {
+      if (event.type === 'message' && event.role === 'assistant')
+        this.transcript.push({ type: 'message', role: 'assistant', content: event.content });
+      else if (event.type === 'function_call' && event.callId !== undefined)
+        this.transcript.push({ ...event, callId: event.callId });
+      else if (event.type === 'function_call_output' && event.callId !== undefined)
+        this.transcript.push({
+          type: 'function_call_output',
+          output: event.output,
+          name: event.name ?? '',
+          callId: event.callId,
+          isError: event.isError === true,
+        });
+    }
+    // Bounded: a days-long chat keeps its latest part, which is all a resume could carry anyway.
+    if (this.transcript.length > MAX_TRANSCRIPT_ITEMS)
+      this.transcript.splice(0, this.transcript.length - MAX_TRANSCRIPT_ITEMS);
+  }
+
+  /**
+   * The transcript for a `resume` frame: its newest items that fit in the server's frame limit
+   * (with room for the rest of the frame), or nothing without `sendTranscript`.
+   */
+  private transcriptToSend(): { transcript?: TranscriptItem[] } {
+    if (!this.options.sendTranscript || this.transcript.length === 0) return {};
+    let budget = (this.maxPayload ?? 64 * 1024) - 1024;
+    let first = this.transcript.length;
+    while (first > 0) {
+      budget -= utf8.encode(JSON.stringify(this.transcript[first - 1])).length + 1;
+      if (budget < 0) break;
+      first--;
+    }
+    return first === this.transcript.length ? {} : { transcript: this.transcript.slice(first) };
+  }
+
+  /**
+   * A resuming socket is ready: send what is pending, and say how it went. Returns how many
+   * messages it sent.
+   */
+  private afterResume(outcome: ResumeOutcome): number {
     this.resuming = false;
     let send: OutgoingMessage[];
-    if (resumed) send = this.resume.takeAfterResume();
+    if (outcome === 'resumed') send = this.resume.takeAfterResume();
     else {
       const taken = this.resume.takeAfterExpiry();
-      // The old session's unanswered messages went with it.
+      // The old session's unanswered messages went with it (a restored one has the chat, not them).
       for (const lost of taken.lost) {
-        const frame = errorFrame('session_expired', lost.id);
+        this.unansweredTexts.delete(lost.id);
+        const frame = errorFrame(outcome === 'restored' ? 'turn_lost' : 'session_expired', lost.id);
         this.finishAsk(frame);
         this.report(frame);
       }
       send = taken.send;
     }
+    let sent = 0;
     for (const message of send) {
+      // Written while the limit was unknown, or a new server with a lower one.
+      const tooLong = this.tooLong(message);
+      if (tooLong) {
+        this.resume.forget(message.id);
+        this.failMessage(tooLong);
+        continue;
+      }
       try {
-        this.write(message);
-        this.resume.sent(message);
+        this.writeOnSocket(message);
+        sent++;
       } catch {
         break; // the socket went again: the next resume sends them
       }
     }
-    this.onResume?.(resumed ? 'resumed' : 'expired');
+    this.onResume?.(outcome);
+    return sent;
   }
 
   private write(frame: object): void {
@@ -376,13 +540,25 @@ export class StreamingAgentClient {
   }
 
   private scheduleReconnect(): void {
-    const delay = this.backoff?.next();
+    const resumesFailed = this.failedResumes >= this.maxFailedResumes;
+    const delay = resumesFailed ? undefined : this.backoff?.next();
     if (delay === undefined || this.closedByUser) {
       if (this.resume.canResume) {
         this.resume.clear();
         this.failPendingAsks('the connection was lost and could not be resumed');
       }
       this.setStatus('closed');
+      if (this.closedByUser) return;
+      // Say so: a page that shows only the status would otherwise just go quiet.
+      this.report(
+        errorFrame(
+          'reconnect_failed',
+          undefined,
+          resumesFailed
+            ? `${CLIENT_ERROR_CODES.reconnect_failed}: the server ended the connection ${this.failedResumes} times in a row as it resumed`
+            : `${CLIENT_ERROR_CODES.reconnect_failed}: the server could not be reached`,
+        ),
+      );
       return;
     }
     this.setStatus('reconnecting');

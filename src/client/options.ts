@@ -9,6 +9,13 @@ export interface StreamingAgentClientOptions {
   reconnect?: boolean | ReconnectOptions;
   /** `connect()` gives up after this long. Default 10 s. */
   connectTimeoutMs?: number;
+  /**
+   * Keep the conversation (each answered message, the agent's texts, finished tool steps) and
+   * send it when resuming, so a server with `restoreTranscript` whose session is gone (a restart)
+   * starts a new one that remembers the chat: the resume then ends `restored`. Its newest part
+   * that fits in the server's `maxPayload` is sent. Default false (the hook turns it on).
+   */
+  sendTranscript?: boolean;
 }
 
 /** The longest delay `setTimeout` honours; past it Node and browsers fire at once. */
@@ -36,9 +43,14 @@ function checkMs(option: string, value: unknown, min: number): void {
 function checkReconnect(value: unknown): void {
   if (value === undefined || typeof value === 'boolean') return;
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-    throw fail(TypeError, 'reconnect', 'a boolean or { initialDelayMs, maxDelayMs, maxAttempts }', value);
+    throw fail(
+      TypeError,
+      'reconnect',
+      'a boolean or { initialDelayMs, maxDelayMs, maxAttempts, maxFailedResumes }',
+      value,
+    );
   }
-  const { initialDelayMs, maxDelayMs, maxAttempts } = value as ReconnectOptions;
+  const { initialDelayMs, maxDelayMs, maxAttempts, maxFailedResumes } = value as ReconnectOptions;
   checkMs('reconnect.initialDelayMs', initialDelayMs, 0);
   checkMs('reconnect.maxDelayMs', maxDelayMs, 0);
   if (maxDelayMs !== undefined && maxDelayMs < (initialDelayMs ?? 250)) {
@@ -49,11 +61,16 @@ function checkReconnect(value: unknown): void {
       maxDelayMs,
     );
   }
-  if (maxAttempts === undefined) return;
-  if (typeof maxAttempts !== 'number')
-    throw fail(TypeError, 'reconnect.maxAttempts', 'a number', maxAttempts);
-  if (!(maxAttempts === Number.POSITIVE_INFINITY || (Number.isInteger(maxAttempts) && maxAttempts >= 0))) {
-    throw fail(RangeError, 'reconnect.maxAttempts', 'a whole number >= 0 (or Infinity)', maxAttempts);
+  checkCount('reconnect.maxAttempts', maxAttempts, 0);
+  checkCount('reconnect.maxFailedResumes', maxFailedResumes, 1);
+}
+
+/** A count of tries: a whole number from `min`, or Infinity. */
+function checkCount(option: string, value: unknown, min: number): void {
+  if (value === undefined) return;
+  if (typeof value !== 'number') throw fail(TypeError, option, 'a number', value);
+  if (!(value === Number.POSITIVE_INFINITY || (Number.isInteger(value) && value >= min))) {
+    throw fail(RangeError, option, `a whole number >= ${min} (or Infinity)`, value);
   }
 }
 
@@ -66,7 +83,13 @@ export function validateClientOptions(url: unknown, options: unknown): void {
   if (typeof url !== 'string' || url === '') throw fail(TypeError, 'url', 'a non-empty string', url);
   if (options === undefined) return;
   if (options === null || typeof options !== 'object') throw fail(TypeError, 'options', 'an object', options);
-  const { WebSocket, protocols, reconnect, connectTimeoutMs } = options as Record<string, unknown>;
+  const { WebSocket, protocols, reconnect, connectTimeoutMs, sendTranscript } = options as Record<
+    string,
+    unknown
+  >;
+  if (sendTranscript !== undefined && typeof sendTranscript !== 'boolean') {
+    throw fail(TypeError, 'sendTranscript', 'a boolean', sendTranscript);
+  }
   if (WebSocket !== undefined && typeof WebSocket !== 'function') {
     throw fail(TypeError, 'WebSocket', 'a WebSocket class', WebSocket);
   }

@@ -3,9 +3,18 @@ export interface ReconnectOptions {
   initialDelayMs?: number;
   /** Longest delay. Default 10 s. */
   maxDelayMs?: number;
-  /** Attempts before giving up. Default: no limit. */
+  /** Attempts in a row that fail to reach the server before giving up. Default: no limit. */
   maxAttempts?: number;
+  /**
+   * Resumes in a row that the server ends (it refuses the resume, or closes the resumed connection
+   * with an error code such as 1009) before anything new arrives on it; then the client stops with
+   * `reconnect_failed`, instead of resending into the same failure. Default 3.
+   */
+  maxFailedResumes?: number;
 }
+
+/** See `ReconnectOptions.maxFailedResumes`. */
+export const DEFAULT_MAX_FAILED_RESUMES = 3;
 
 /** Exponential backoff with jitter, so many clients of a restarted server do not reconnect in step. */
 export class Backoff {

@@ -54,13 +54,24 @@ export class ResumeState {
   /** False for a frame already seen (its `seq` is not past the last one): drop it. */
   accept(frame: ServerFrame): boolean {
     const seq = (frame as { seq?: number }).seq;
-    if (seq === undefined) return true;
-    if (seq <= this.lastSeq) return false;
-    this.lastSeq = seq;
+    if (seq !== undefined) {
+      if (seq <= this.lastSeq) return false;
+      this.lastSeq = seq;
+    }
     if ((frame.type === 'result' || frame.type === 'error') && frame.id !== undefined) {
       this.unanswered.delete(frame.id);
     }
     return true;
+  }
+
+  /** The message `id` is sent and has no answer yet. */
+  isUnanswered(id: string): boolean {
+    return this.unanswered.has(id);
+  }
+
+  /** Drops a message that must not be sent again (the server refused its size). */
+  forget(id: string): void {
+    this.unanswered.delete(id);
   }
 
   sent(message: OutgoingMessage): void {

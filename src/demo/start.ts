@@ -38,6 +38,8 @@ export async function startDemo(options: DemoOptions): Promise<RunningDemo> {
     createLLM: options.createLLM,
     // The page is served from this origin; refuse pages from anywhere else.
     allowedOrigins: (origin) => origin !== undefined && origins.has(origin),
+    // A restarted demo picks the chat up where the page left it (the hook sends its transcript).
+    restoreTranscript: true,
   });
   // The /ai-sdk page's endpoint (useChat over WebSocketChatTransport); off without the optional `ai` peer.
   const aiSdk = await attachAISDKDemo(http, {

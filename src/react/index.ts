@@ -4,15 +4,19 @@ import {
   type ResumeOutcome,
   StreamingAgentClient,
   type StreamingAgentClientOptions,
+  StreamingClientError,
 } from '../client/index.js';
 import { type AgentTurn, TurnStore } from './turn-store.js';
 
+export { Paragraphs, StreamingText, type StreamingTextProps, useParagraphs } from './streaming-text.js';
 export type { AgentTurn, TextPart, ToolPart, TurnPart, TurnStatus } from './turn-store.js';
 
 /**
  * The connection as the hook reports it: the client's status, except that after a reconnect it
- * says `resumed` (the same session, nothing lost) or `expired` (a fresh session; the old one's
- * unanswered turns end with an error).
+ * says `resumed` (the same session, nothing lost), `restored` (the server had lost the session,
+ * e.g. it restarted, and a new one starts from this page's transcript: the agent remembers the
+ * chat) or `expired` (a new session that starts empty). In the last two, a reply that was being
+ * written when the server went ends with an error.
  */
 export type AgentStatus = ClientStatus | ResumeOutcome;
 
@@ -35,9 +39,9 @@ export interface UseStreamingAgentResult {
   sendMessage: (message: string) => void;
   /** The latest error message, cleared by the next `sendMessage`. */
   error: string | null;
-  /** `open`, or after a reconnect `resumed` (same session) or `expired` (a fresh one). */
+  /** `open`, or after a reconnect `resumed` (same session), `restored` or `expired` (see `AgentStatus`). */
   status: AgentStatus;
-  /** Connected and ready: `status` is `open`, `resumed` or `expired`. */
+  /** Connected and ready: `status` is `open`, `resumed`, `restored` or `expired`. */
   isOpen: boolean;
   /** Stops the generation in progress. */
   stop: () => void;
@@ -66,7 +70,7 @@ export function useStreamingAgent(
 
   useEffect(() => {
     const { throttleMs: _, ...clientOptions } = optionsRef.current;
-    const client = new StreamingAgentClient(url, { reconnect: true, ...clientOptions });
+    const client = new StreamingAgentClient(url, { reconnect: true, sendTranscript: true, ...clientOptions });
     clientRef.current = client;
     client.onStatus = setStatus;
     client.onResume = setStatus;
@@ -80,6 +84,8 @@ export function useStreamingAgent(
     client.onToolOutput = (frame) => store.toolOutput(frame.id, frame);
     client.onResult = (events, frame) => store.result(frame.id, events, frame.interrupted === true);
     client.onError = (message, err) => {
+      // A session that was gone: `status` says so (`expired`), and no turn failed of it.
+      if (err.code === 'session_expired' && err.id === undefined) return;
       setError(message);
       store.error(err.id, message);
     };
@@ -99,6 +105,11 @@ export function useStreamingAgent(
         store.addTurn(client.send(message), message);
       } catch (err) {
         setError((err as Error).message);
+        // Refused before it was sent (`message_too_long`): the turn shows the message and why.
+        if (err instanceof StreamingClientError && err.id !== undefined) {
+          store.addTurn(err.id, message);
+          store.error(err.id, err.message);
+        }
       }
     },
     [store],
@@ -123,7 +134,7 @@ export function useStreamingAgent(
     sendMessage,
     error,
     status,
-    isOpen: status === 'open' || status === 'resumed' || status === 'expired',
+    isOpen: status === 'open' || status === 'resumed' || status === 'restored' || status === 'expired',
     stop,
     turns,
   };

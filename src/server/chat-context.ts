@@ -1,4 +1,5 @@
-import type { llm, voice } from '@livekit/agents';
+import { llm, type voice } from '@livekit/agents';
+import type { TranscriptItem } from '../protocol.js';
 
 /**
  * Appends a conversation restored from elsewhere (another process's log, the messages an AI SDK
@@ -32,4 +33,34 @@ export async function dropFromUserTurn(agent: voice.Agent, userTurn: number): Pr
   if (cut === undefined) return;
   ctx.items = ctx.items.slice(0, cut);
   await agent.updateChatCtx(ctx);
+}
+
+/**
+ * A client's transcript (the `resume` frame's) as the framework's chat items: the last `maxItems`
+ * of it, texts as messages, and each tool call that has its output (the framework refuses a call
+ * without one). Empty texts are left out.
+ */
+export function transcriptChatItems(transcript: readonly TranscriptItem[], maxItems: number): llm.ChatItem[] {
+  const kept = transcript.slice(-maxItems);
+  const answered = new Set(kept.filter((i) => i.type === 'function_call_output').map((i) => i.callId));
+  const called = new Set(kept.filter((i) => i.type === 'function_call').map((i) => i.callId));
+  const items: llm.ChatItem[] = [];
+  for (const item of kept) {
+    if (item.type === 'message') {
+      if (item.content !== '') items.push(llm.ChatMessage.create({ role: item.role, content: item.content }));
+    } else if (item.type === 'function_call') {
+      if (answered.has(item.callId))
+        items.push(llm.FunctionCall.create({ callId: item.callId, name: item.name, args: item.arguments }));
+    } else if (called.has(item.callId)) {
+      items.push(
+        llm.FunctionCallOutput.create({
+          callId: item.callId,
+          name: item.name,
+          output: item.output,
+          isError: item.isError,
+        }),
+      );
+    }
+  }
+  return items;
 }

@@ -9,9 +9,10 @@ import {
   type ReadyFrame,
   type ResumeFrame,
 } from '../protocol.js';
+import { transcriptChatItems } from './chat-context.js';
 import { FrameSender } from './frame-sender.js';
 import { watchPongs } from './heartbeat.js';
-import type { LiveSession } from './live-session.js';
+import type { LiveSession, Restored } from './live-session.js';
 import type { ConnectionContext, ResolvedOptions } from './options.js';
 import { RateLimiter } from './rate-limiter.js';
 import { identityOf, type Recovered, type SessionHost } from './session-host.js';
@@ -70,14 +71,19 @@ export class Connection {
     } else void this.openFresh();
   }
 
-  private async openFresh(): Promise<void> {
-    const session = this.host.create(this.context, this);
+  private async openFresh(restored?: Restored): Promise<void> {
+    const session = this.host.create(this.context, this, restored);
     this.session = session;
     this.holdOn(session);
     // `ready` goes out, and the channel attaches, before the first queued message is answered.
     const opened = await session.open(() => {
       if (this.closing) return;
-      const ready: ReadyFrame = { type: 'ready', message: this.options.readyMessage };
+      const ready: ReadyFrame = {
+        type: 'ready',
+        message: this.options.readyMessage,
+        maxPayload: this.options.maxPayload,
+      };
+      if (restored !== undefined) ready.restored = true;
       const token = this.host.register(session, identityOf(this.options, this.context));
       if (token !== undefined) ready.token = token;
       this.sender.send(ready);
@@ -101,6 +107,7 @@ export class Connection {
       message: this.options.readyMessage,
       token: frame.token,
       resumed: true,
+      maxPayload: this.options.maxPayload,
     };
     const session = this.host.claim(frame.token, identity, this);
     if (session !== undefined) {
@@ -137,7 +144,17 @@ export class Connection {
       return;
     }
     if (session === undefined) {
-      // Unknown, expired or someone else's token: one answer for all three.
+      // Unknown, expired or someone else's token: one answer for all three. A client that sent
+      // its transcript gets a session that starts from it, where the server restores chats.
+      const restore = this.options.restoreTranscript;
+      if (restore && frame.transcript !== undefined) {
+        void this.openFresh({
+          conversation: [],
+          seq: 0,
+          items: transcriptChatItems(frame.transcript, restore.maxItems),
+        });
+        return;
+      }
       this.sender.send(errorFrame('session_expired'));
       void this.openFresh();
       return;

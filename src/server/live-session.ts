@@ -29,11 +29,16 @@ export interface LiveSessionHooks {
   record?(sessionId: string, entry: ConversationRecord): void;
 }
 
-/** A session rebuilt from another process's records: its conversation and where its seqs were. */
+/**
+ * A session rebuilt from elsewhere: another process's records (its conversation, and where its
+ * seqs were), or the chat items a client's transcript gave (`transcriptChatItems`).
+ */
 export interface Restored {
   conversation: readonly ConversationRecord[];
   /** The last seq the old session sent: this one goes on from there. */
   seq: number;
+  /** Chat items to start from, after `conversation`'s. */
+  items?: llm.ChatItem[];
 }
 
 /**
@@ -111,7 +116,8 @@ export class LiveSession {
         this.options.sessionOptions?.(ctx),
       ]);
       if (this.closing) return false;
-      if (this.restored !== undefined) await restoreConversation(agent, this.restored.conversation);
+      if (this.restored !== undefined)
+        await restoreConversation(agent, this.restored.conversation, this.restored.items ?? []);
       if (this.closing) return false;
       const session = createTextSession(llm, extra);
       this.session = session;
@@ -232,6 +238,7 @@ export class LiveSession {
 async function restoreConversation(
   agent: voice.Agent,
   conversation: readonly ConversationRecord[],
+  more: llm.ChatItem[],
 ): Promise<void> {
   const items: llm.ChatItem[] = [];
   for (const entry of conversation) {
@@ -239,5 +246,5 @@ async function restoreConversation(
     const role = entry.kind === 'input' ? 'user' : 'assistant';
     items.push(llm.ChatMessage.create({ role, content: entry.text }));
   }
-  await appendRestoredItems(agent, items);
+  await appendRestoredItems(agent, [...items, ...more]);
 }

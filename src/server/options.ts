@@ -1,6 +1,7 @@
 import type { Server as HttpServer, IncomingMessage } from 'node:http';
 import type { llm, voice } from '@livekit/agents';
 import { OptionChecks } from '../option-checks.js';
+import { MAX_TRANSCRIPT_ITEMS } from '../protocol.js';
 import { clusterStores } from './cluster-stores.js';
 import { type AccumulatedBudget, DEFAULT_ACCUMULATED_BUDGET } from './event-frames.js';
 import { type FrameLog, MemoryFrameLog } from './frame-log.js';
@@ -169,6 +170,14 @@ export interface StreamingServerOptions extends AgentOptions<ConnectionContext>,
    * reconnect lands on another process resumes there. Default: none (sessions live in one process).
    */
   sessionStore?: SessionStore;
+  /**
+   * When a client resumes a session that is gone (a restart, expiry) and sends its transcript,
+   * start the new session's agent from it, so it remembers the chat (`ready` says `restored`).
+   * The transcript is the client's word: its texts become the agent's context as they are. `true`
+   * keeps its last 200 items; `{ maxItems }` another count. Default false (the new session starts
+   * empty, and the client hears `session_expired`).
+   */
+  restoreTranscript?: boolean | { maxItems?: number };
   /** Text of the `ready` frame. */
   readyMessage?: string;
 }
@@ -186,8 +195,15 @@ export type ResolvedOptions = Required<
     | 'accumulatedBudget'
     | 'frameLog'
     | 'sessionStore'
+    | 'restoreTranscript'
   >
-> & { accumulatedBudget: AccumulatedBudget | false; frameLog: FrameLog; sessionStore?: SessionStore } & Pick<
+> & {
+  accumulatedBudget: AccumulatedBudget | false;
+  frameLog: FrameLog;
+  sessionStore?: SessionStore;
+  /** Off, or how many transcript items a restored session keeps. */
+  restoreTranscript: { maxItems: number } | false;
+} & Pick<
     StreamingServerOptions,
     'server' | 'path' | 'createLLM' | 'sessionOptions' | 'allowedOrigins' | 'authenticate' | 'port'
   >;
@@ -253,6 +269,7 @@ export function resolveOptions(options: StreamingServerOptions): ResolvedOptions
     accumulatedBudget: checkBudget(o.accumulatedBudget),
     highWaterMark: check.integer('highWaterMark', o.highWaterMark, 64 * 1024, 1),
     coalesceMs: check.milliseconds('coalesceMs', o.coalesceMs, 0, 0),
+    restoreTranscript: checkRestoreTranscript(o.restoreTranscript),
     readyMessage: options.readyMessage ?? 'Agent ready',
   };
 }
@@ -295,6 +312,16 @@ function checkRateLimit(value: unknown): ResolvedOptions['rateLimit'] {
     burst: check.integer('rateLimit.burst', burst, 0, 1),
     perSecond: check.positive('rateLimit.perSecond', perSecond),
   };
+}
+
+function checkRestoreTranscript(value: unknown): ResolvedOptions['restoreTranscript'] {
+  if (value === undefined || value === false) return false;
+  if (value === true) return { maxItems: 200 };
+  if (value === null || typeof value !== 'object') {
+    throw check.typeError('restoreTranscript', 'a boolean or { maxItems }', value);
+  }
+  const { maxItems } = value as Record<string, unknown>;
+  return { maxItems: check.integer('restoreTranscript.maxItems', maxItems, 200, 1, MAX_TRANSCRIPT_ITEMS) };
 }
 
 function checkSendAccumulated(value: unknown): boolean | number {

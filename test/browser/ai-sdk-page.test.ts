@@ -14,7 +14,7 @@ let page: Page;
 
 const replies = () => page.getByTestId('reply');
 const lastReply = () => replies().last();
-const status = () => page.getByTestId('status').innerText();
+const status = () => page.getByTestId('status').getAttribute('data-status');
 
 async function send(text: string) {
   await page.getByLabel('Message').fill(text);

@@ -34,7 +34,7 @@ describe('the demo page survives a cut connection', () => {
     await expect.poll(async () => (await reply(0).innerText()).length).toBeGreaterThan(40);
     const before = sockets.length;
     sockets.at(-1)!.destroy();
-    await page.getByTestId('status').filter({ hasText: 'resumed' }).waitFor({ timeout: 20_000 });
+    await page.locator('[data-testid=status][data-status=resumed]').waitFor({ timeout: 20_000 });
     expect(sockets.length).toBeGreaterThan(before);
     await expect.poll(() => reply(0).getAttribute('data-status'), { timeout: 30_000 }).toBe('complete');
     await page.screenshot({ path: `${TEST_OUTPUT}demo-resumed.png` });

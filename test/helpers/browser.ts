@@ -58,7 +58,7 @@ export async function openDemoInChromium(
   const browser = await launchChromium();
   const page = await browser.newPage({ viewport: { width: 900, height } });
   await page.goto(demo.pageUrl);
-  await page.getByTestId('status').filter({ hasText: 'open' }).waitFor();
+  await page.locator('[data-testid=status][data-status=open]').waitFor();
   return {
     demo,
     browser,

@@ -1,5 +1,16 @@
 import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,10 +35,64 @@ export async function sh(command: string, args: string[], cwd: string) {
 const installed = (name: string) => `${name}@${require(`${root}node_modules/${name}/package.json`).version}`;
 
 export interface PackedProject {
-  /** The temp directory holding the tarball and the project; remove it when done. */
+  /** The temp directory holding the project; remove it when done. */
   work: string;
   /** The fresh project, with the tarball and `dependencies` installed. */
   project: string;
+  /** The paths the installed tarball ships, as `npm pack --json` listed them. */
+  files: string[];
+}
+
+/** What a pack is made of: the sources, the build's configuration, the shipped text and the toolchain. */
+const packInputs = () => {
+  const sources = readdirSync(join(root, 'src'), { recursive: true, encoding: 'utf8' })
+    .map((f) => `src/${f}`)
+    .filter((f) => statSync(join(root, f)).isFile());
+  return [
+    ...sources.sort(),
+    'package.json',
+    'package-lock.json',
+    'tsup.config.ts',
+    'tsconfig.json',
+    'README.md',
+    'LICENSE',
+  ];
+};
+
+/**
+ * The one pack every test file installs from. `npm pack` rebuilds dist/ (prepack: tsup with
+ * `clean`), so a second pack, or a `--dry-run` listing, running beside another file's pack can
+ * find dist/ empty. Every caller takes the lock, and packs only when nothing packed from the same
+ * inputs is there yet: one pack per change of the sources, shared by the test files of a run.
+ */
+async function sharedPack(): Promise<{ tarball: string; files: string[] }> {
+  return withPackLock(async () => {
+    const hash = createHash('sha256');
+    for (const file of packInputs()) {
+      if (!existsSync(join(root, file))) continue;
+      hash
+        .update(`${file}\0`)
+        .update(readFileSync(join(root, file)))
+        .update('\0');
+    }
+    const packs = join(root, '.tmp', 'packs');
+    const dir = join(packs, hash.digest('hex').slice(0, 16));
+    const listing = join(dir, 'files.json');
+    if (!existsSync(listing)) {
+      rmSync(packs, { recursive: true, force: true }); // packs of older sources
+      const building = `${dir}.partial`;
+      mkdirSync(building, { recursive: true });
+      // prepack's build logs to stdout ahead of the JSON listing.
+      const { stdout } = await sh('npm', ['pack', '--json', '--pack-destination', building], root);
+      const files: string[] = JSON.parse(stdout.slice(stdout.search(/^\[\s*$/m)))[0].files.map(
+        (f: { path: string }) => f.path,
+      );
+      writeFileSync(join(building, 'files.json'), JSON.stringify(files));
+      renameSync(building, dir); // whole or absent: a pack killed halfway is never reused
+    }
+    const tarball = readdirSync(dir).find((f) => f.endsWith('.tgz'))!;
+    return { tarball: join(dir, tarball), files: JSON.parse(readFileSync(listing, 'utf8')) };
+  });
 }
 
 /**
@@ -39,9 +104,8 @@ export async function packedProject(options: {
   type: 'module' | 'commonjs';
   dependencies: string[];
 }): Promise<PackedProject> {
+  const { tarball, files } = await sharedPack();
   const work = mkdtempSync(join(tmpdir(), 'lst-pack-'));
-  await withPackLock(() => sh('npm', ['pack', '--pack-destination', work], root));
-  const tarball = readdirSync(work).find((f) => f.endsWith('.tgz'))!;
   const project = join(work, 'consumer');
   mkdirSync(project, { recursive: true });
   writeFileSync(
@@ -55,18 +119,15 @@ export async function packedProject(options: {
       '--prefer-offline',
       '--no-audit',
       '--no-fund',
-      join(work, tarball),
+      tarball,
       ...options.dependencies.map(installed),
     ],
     project,
   );
-  return { work, project };
+  return { work, project, files };
 }
 
-/**
- * `npm pack` rebuilds dist/ (prepack, tsup with `clean`): two test files packing at once would
- * delete each other's build. One pack at a time per checkout.
- */
+/** One pack at a time per checkout (see sharedPack). */
 async function withPackLock<T>(work: () => Promise<T>): Promise<T> {
   const lock = join(root, '.tmp', 'pack.lock');
   mkdirSync(join(root, '.tmp'), { recursive: true });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { Paragraphs } from '../../src/demo/public/paragraphs.js';
+import { Paragraphs } from '../../src/react/streaming-text.js';
 
-describe("the demo page's paragraphs", () => {
+describe("the React renderer's paragraphs (StreamingText)", () => {
   it('splits after each line feed, across segments, keeping every character', () => {
     const p = new Paragraphs();
     p.update(['Hello wor', 'ld.\n\nSecond', ' para']);

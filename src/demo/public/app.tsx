@@ -1,51 +1,26 @@
 import { memo, useEffect, useRef } from 'react';
 import { createRoot } from 'react-dom/client';
-import { type AgentTurn, type TextPart, type ToolPart, useStreamingAgent } from '../../react/index.js';
+import {
+  type AgentStatus,
+  type AgentTurn,
+  StreamingText,
+  type TextPart,
+  type ToolPart,
+  useStreamingAgent,
+} from '../../react/index.js';
 import { Composer } from './composer.js';
-import { Paragraphs } from './paragraphs.js';
 
 const wsUrl = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`;
 
-/** One committed piece of text: earlier pieces never change, so React never touches their nodes again. */
-const Segment = memo(function Segment({ text }: { text: string }) {
-  return <>{text}</>;
-});
-
-const Paragraph = memo(function Paragraph({
-  pieces,
-  cursor,
-}: {
-  pieces: readonly string[];
-  cursor: boolean;
-}) {
-  return (
-    <div className="para">
-      {pieces.map((piece, i) => (
-        // Pieces only ever append, so their index is a stable key.
-        <Segment key={i} text={piece} />
-      ))}
-      {cursor && <span className="cursor" data-testid="cursor" />}
-    </div>
-  );
-});
-
-/**
- * A generation's text as the segments it was committed in, one block per paragraph: each commit
- * appends text nodes to the last paragraph instead of replacing a node holding the whole reply,
- * so the browser lays out and shapes only that paragraph again, not the whole reply.
- */
+/** A generation's text, one block per paragraph (the library's renderer: see `StreamingText`). */
 const TextBubble = memo(function TextBubble({ part, cursor }: { part: TextPart; cursor: boolean }) {
-  const paragraphs = useRef<Paragraphs | null>(null);
-  paragraphs.current ??= new Paragraphs();
-  paragraphs.current.update(part.segments);
-  const { closed, open } = paragraphs.current;
   return (
     <div className="bubble agent" data-testid="text-part" data-generation={part.generation}>
-      {closed.map((pieces, i) => (
-        // Paragraphs only ever append, so their index is a stable key.
-        <Paragraph key={i} pieces={pieces} cursor={false} />
-      ))}
-      <Paragraph key={closed.length} pieces={[...open]} cursor={cursor} />
+      <StreamingText
+        part={part}
+        paragraphClassName="para"
+        cursor={cursor ? <span className="cursor" data-testid="cursor" /> : null}
+      />
     </div>
   );
 });
@@ -148,6 +123,25 @@ function useStickToBottom(dependency: unknown) {
   return { ref, onScroll };
 }
 
+/** The connection in words (the raw status stays in `data-status`, for tests and styling). */
+const STATUS_WORDS: Record<AgentStatus, string> = {
+  idle: 'connecting…',
+  connecting: 'connecting…',
+  open: 'connected',
+  reconnecting: 'reconnecting…',
+  resumed: 'connected',
+  restored: 'connected',
+  expired: 'connected',
+  closed: 'disconnected',
+};
+
+/** What a reconnect meant for the chat, said once it is back. */
+const RECONNECT_NOTICE: Partial<Record<AgentStatus, string>> = {
+  restored: 'The server restarted. The agent picked the conversation up from this page.',
+  expired:
+    'The server restarted and the agent lost this conversation: it starts afresh from your next message.',
+};
+
 function App() {
   const { turns, isStreaming, sendMessage, stop, status, isOpen, error } = useStreamingAgent(wsUrl);
   const scroller = useStickToBottom(turns);
@@ -156,13 +150,18 @@ function App() {
     <div className="app">
       <header>
         <h1>livekit-streaming-text</h1>
-        <span className="status" data-testid="status">
-          {status}
+        <a className="alt-page" href="/ai-sdk">
+          useChat (AI SDK) page →
+        </a>
+        <span className="status" data-testid="status" data-status={status}>
+          {STATUS_WORDS[status]}
         </span>
       </header>
       {!isOpen && status !== 'idle' && status !== 'connecting' && (
         <div className="banner" data-testid="banner">
-          {status === 'reconnecting' ? 'Connection lost. Reconnecting…' : 'Disconnected from the agent.'}
+          {status === 'reconnecting'
+            ? 'Connection lost. Reconnecting…'
+            : 'Disconnected from the agent. Reload the page to try again.'}
         </div>
       )}
       <div className="messages" ref={scroller.ref} onScroll={scroller.onScroll}>
@@ -176,7 +175,12 @@ function App() {
         {turns.map((turn) => (
           <Turn key={turn.id} turn={turn} />
         ))}
-        {error && isOpen && <div className="meta">{error}</div>}
+        {RECONNECT_NOTICE[status] && (
+          <div className="meta notice" data-testid="notice">
+            {RECONNECT_NOTICE[status]}
+          </div>
+        )}
+        {error && <div className="meta">{error}</div>}
       </div>
       <Composer busy={isStreaming} canSend={isOpen} onSend={sendMessage} onStop={stop} />
     </div>
