@@ -7,7 +7,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
-import { rawUpgrade } from './helpers/raw-http.js';
+import { rawRequest, rawUpgrade } from './helpers/raw-http.js';
 
 const root = new URL('..', import.meta.url).pathname;
 
@@ -53,7 +53,7 @@ describe('npm run demo, at its edges', () => {
     }
   }, 60_000);
 
-  it('browsers that come and go print nothing; an upgrade at / is answered with 404', async () => {
+  it('browsers that come and go print nothing; an upgrade at / is answered with 404, a target that is not a path with 400', async () => {
     const demo = runDemo('0');
     try {
       const deadline = Date.now() + 30_000;
@@ -81,6 +81,15 @@ describe('npm run demo, at its edges', () => {
       }
       const port = Number(new URL(socketUrl).port);
       expect(await rawUpgrade(port, '/', 10_000)).toEqual({ status: 404 });
+      // Odd targets get a 4xx and the demo keeps serving: `new URL('//', base)` used to throw out of
+      // its listeners and end the process; an absolute-form target is not a path (400).
+      const pagePort = Number(new URL(page).port);
+      expect(await rawUpgrade(port, '//x/api/chat', 10_000)).toEqual({ status: 404 });
+      expect(await rawUpgrade(port, 'http://x/ws', 10_000)).toEqual({ status: 400 });
+      expect(await rawRequest(pagePort, '//')).toEqual({ status: 404 });
+      expect(await rawRequest(pagePort, '//x/api/chat')).toEqual({ status: 404 });
+      expect(await rawRequest(pagePort, 'http://[')).toEqual({ status: 400 });
+      expect(await rawRequest(pagePort, '/')).toEqual({ status: 200 });
       // A session that closes (after a leave) has finished within a second or so; wait for the
       // framework's close-time turn commit (500 ms) to have run before reading the terminal.
       await new Promise((r) => setTimeout(r, 2_000));

@@ -1,6 +1,7 @@
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { llm } from '@livekit/agents';
+import { parseTarget, refuseUnclaimedUpgrade } from '../gate/index.js';
 import { createDemoAgent } from './index.js';
 
 export interface AISDKDemo {
@@ -26,11 +27,8 @@ export async function attachAISDKDemo(
   // Two upgrade handlers share this server now, so neither answers paths that are not its own:
   // the demo answers them, 404, as it did with one.
   http.on('upgrade', (request: IncomingMessage, socket: Duplex) => {
-    const path = new URL(request.url ?? '/', 'http://x').pathname;
-    if (path !== '/ws' && path !== '/api/chat/ws') {
-      socket.on('error', () => undefined);
-      socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
-    }
+    const path = parseTarget(request.url)?.path;
+    if (path !== '/ws' && path !== '/api/chat/ws') refuseUnclaimedUpgrade(http, request, socket, true);
   });
   return { close: () => chats.close() };
 }

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import { fileURLToPath } from 'node:url';
+import { BAD_TARGET, parseTarget, refuseRequest } from '../gate/index.js';
 
 const FAVICON =
   '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16"><rect width="16" height="16" rx="4" fill="#2b5cff"/></svg>';
@@ -82,7 +83,9 @@ export async function createPageServer(): Promise<Server> {
     '/favicon.ico': ['image/svg+xml', FAVICON],
   };
   return createServer(async (request, response) => {
-    const path = new URL(request.url ?? '/', 'http://x').pathname;
+    // The one gate's parser: a target such as `//` must never throw out of this listener.
+    const path = parseTarget(request.url)?.path;
+    if (path === undefined) return refuseRequest(response, ...BAD_TARGET);
     const file = files[path] ?? (await aiSdk(path));
     if (request.method !== 'GET' || file === undefined) {
       response.writeHead(404, { 'Content-Type': 'text/plain' }).end('Not Found');
