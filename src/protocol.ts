@@ -172,8 +172,9 @@ export type TurnFrame =
   | ResultFrame
   | ErrorFrame<ErrorCode | ClientErrorCode>;
 /**
- * A frame as a server that keeps sessions sends it: `seq` increases by one per session, so a
- * client that resumes can say what it has, and drop what it sees twice.
+ * A frame as a server that keeps sessions sends it: `seq` strictly increases per session (by one
+ * per frame; a delta frame merged by `coalesceMs` skips the seqs it carries), so a client that
+ * resumes can say what it has, and drop what it sees twice.
  */
 export type SequencedFrame = ServerFrame & { seq: number };
 
