@@ -2,13 +2,14 @@ import { createServer, request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setImmediate as immediate } from 'node:timers/promises';
 import { WebSocket, WebSocketServer } from 'ws';
+import { ChatTurns } from '../../src/ai-sdk/chat-turns.js';
 import { streamSse } from '../../src/ai-sdk/http.js';
-import { TurnLog } from '../../src/ai-sdk/turn-log.js';
-import { type TurnFrame, UIChunkMapper } from '../../src/ai-sdk/ui-chunks.js';
+import type { TurnFrame } from '../../src/ai-sdk/ui-chunks.js';
 import { streamToSocket } from '../../src/ai-sdk/websocket.js';
 import { StreamingTextOutput } from '../../src/index.js';
 import { EventFramer } from '../../src/server/event-frames.js';
 import { startPump } from '../../src/server/event-pump.js';
+import { MemoryFrameLog } from '../../src/server/frame-log.js';
 import { FrameSender } from '../../src/server/frame-sender.js';
 import { chunk } from '../chunks.js';
 import type { Row } from '../report.js';
@@ -19,7 +20,7 @@ type Path = 'ours' | 'ai-sdk-ws' | 'ai-sdk-sse';
 /**
  * Per-delta latency, `captureText` → the client's receipt, on three paths from the same output:
  * - `ours`: reader → pump → FrameSender → our protocol's `delta` frame (the server's send path);
- * - `ai-sdk-ws`: reader → pump → UIChunkMapper → TurnLog → `WebSocketChatTransport`'s `chunk` frame;
+ * - `ai-sdk-ws`: reader → pump → frame log → UIChunkMapper → `WebSocketChatTransport`'s `chunk` frame;
  * - `ai-sdk-sse`: the same chunks as Server-Sent Events on an HTTP response (`DefaultChatTransport`).
  * The AI SDK paths use the adapter's own modules (the chat's turn feeds its mapper and log the same way).
  */
@@ -40,13 +41,18 @@ async function oneRun(path: Path, deltas: number, perSecond: number): Promise<nu
   const out = new StreamingTextOutput({ backlogSize: 0 });
   const reader = out.subscribe();
   let produced = false;
-  const log = new TurnLog('bench');
-  const mapper = new UIChunkMapper('bench');
+  const turns = new ChatTurns(
+    new MemoryFrameLog({ maxBytes: 64 * 1024 * 1024 }),
+    undefined,
+    60_000,
+    () => {},
+  );
+  const writer = turns.begin('bench', 'bench', undefined);
   let closeAll: () => Promise<void>;
   let sender: { isOpen: boolean; isBehind: boolean; send(frame: TurnFrame): void; drained(): Promise<void> };
 
   if (path === 'ai-sdk-sse') {
-    const http = createServer((_req, res) => streamSse(res, log));
+    const http = createServer((_req, res) => streamSse(res, turns, writer.turn));
     await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
     const port = (http.address() as AddressInfo).port;
     await new Promise<void>((resolve) => {
@@ -83,7 +89,7 @@ async function oneRun(path: Path, deltas: number, perSecond: number): Promise<nu
     });
     const server = await new Promise<WebSocket>((resolve) => wss.once('connection', resolve));
     await new Promise((resolve) => client.once('open', resolve));
-    if (path === 'ai-sdk-ws') streamToSocket(new FrameSender(server, 64 * 1024), 'bench', log);
+    if (path === 'ai-sdk-ws') streamToSocket(new FrameSender(server, 64 * 1024), turns, 'bench', writer.turn);
     else sender = new FrameSender(server, 64 * 1024) as unknown as typeof sender;
     closeAll = async () => {
       client.close();
@@ -91,12 +97,11 @@ async function oneRun(path: Path, deltas: number, perSecond: number): Promise<nu
     };
   }
   if (path !== 'ours') {
-    // The chat's sink: each frame of the turn becomes chunks in its log.
-    log.push(mapper.start());
+    // The chat's sink: each frame of the turn goes to its log; listeners map it to chunks.
     sender = {
       isOpen: true,
       isBehind: false,
-      send: (frame) => log.push(mapper.map(frame)),
+      send: (frame) => writer.write(frame),
       drained: () => Promise.resolve(),
     };
   }
@@ -119,7 +124,7 @@ async function oneRun(path: Path, deltas: number, perSecond: number): Promise<nu
   produced = true;
   pump.nudge();
   await pump.done;
-  log.end();
+  writer.close();
   await closeAll!();
   return percentile(latency, 99) * 1000;
 }

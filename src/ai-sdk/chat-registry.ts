@@ -3,11 +3,11 @@ import type { UIMessage } from 'ai';
 import { askApp } from '../gate/index.js';
 import { SessionRegistry } from '../server/session-registry.js';
 import { ChatSession } from './chat-session.js';
+import { type ChatTurn, ChatTurns } from './chat-turns.js';
 import type { ResolvedChatOptions } from './options.js';
 import { messageText } from './restore-context.js';
-import type { TurnLog } from './turn-log.js';
 
-export type StartResult = { ok: true; log: TurnLog } | { ok: false; status: number; errorText: string };
+export type StartResult = { ok: true; turn: ChatTurn } | { ok: false; status: number; errorText: string };
 
 export const CHAT_ERRORS = {
   trigger: 'unknown trigger: expected submit-message or regenerate-message',
@@ -32,6 +32,10 @@ export const CHAT_ERRORS = {
  */
 export class ChatRegistry {
   private readonly chats: SessionRegistry<ChatSession>;
+  /** Every chat's turns, in the one frame log (and, with a session store, findable by other processes). */
+  readonly turns: ChatTurns;
+  /** The session store's lease: other processes see this one alive while it holds it. */
+  private readonly storeStarted: Promise<void>;
   private closed = false;
 
   constructor(private readonly options: ResolvedChatOptions) {
@@ -41,6 +45,13 @@ export class ChatRegistry {
       // Expired (idle for the window) or evicted (room for a new chat): its session closes.
       onExpire: (chat) => void chat.close(),
     });
+    const store = options.sessionStore;
+    this.turns = new ChatTurns(options.frameLog, store, options.idleTimeoutMs, options.onError);
+    // Chats are not handed over between processes (the turn runs where it started), so a
+    // takeover request is ignored; the lease only says this process is alive.
+    this.storeStarted = (store?.start(() => undefined) ?? Promise.resolve()).catch((error) =>
+      options.onError(error, 'session store'),
+    );
   }
 
   get size(): number {
@@ -84,7 +95,13 @@ export class ChatRegistry {
     let chat = this.chats.claim(chatId);
     if (chat === undefined) {
       // A new session's context is the client's messages: a regenerated answer is already gone.
-      const created = new ChatSession(chatId, this.options, { chatId, request }, messages.slice(0, -1));
+      const created = new ChatSession(
+        chatId,
+        this.options,
+        this.turns,
+        { chatId, request },
+        messages.slice(0, -1),
+      );
       if (!this.chats.add(chatId, created)) {
         void created.close();
         return { ok: false, status: 503, errorText: CHAT_ERRORS.tooManyChats };
@@ -137,12 +154,23 @@ export class ChatRegistry {
       if (trigger === 'regenerate-message') await chat.forgetFrom(userTurns(messages));
     });
     if (!this.holds(chat)) return { ok: false, status: 503, errorText: CHAT_ERRORS.tooManyChats };
-    return { ok: true, log: chat.send(text) };
+    return { ok: true, turn: chat.send(text) };
   }
 
-  /** The chat's turn to replay for a resume, if any. A resume counts as use: the idle window restarts. */
-  resumable(chatId: string): TurnLog | undefined {
-    return this.use(chatId, (chat) => chat.resumable);
+  /**
+   * The chat's turn to replay for a resume, if any: this process's own, or (with a session store)
+   * the one another process is running or was running when it died. A resume counts as use: the
+   * idle window restarts.
+   */
+  async resumable(chatId: string): Promise<ChatTurn | undefined> {
+    let held = false;
+    const here = this.use(chatId, (chat) => {
+      held = true;
+      return chat.resumable;
+    });
+    if (held) return here;
+    await this.storeStarted;
+    return this.turns.find(chatId);
   }
 
   /** Stops the chat's running turn: the agent stops generating. False when nothing runs. */
@@ -153,6 +181,8 @@ export class ChatRegistry {
   async close(): Promise<void> {
     this.closed = true;
     await Promise.all(this.chats.clear().map((chat) => chat.close()));
+    await this.storeStarted;
+    await this.options.sessionStore?.stop();
   }
 
   /** Runs `action` on the chat under `chatId`, if any, then lets it go idle again if it is. */

@@ -6,11 +6,10 @@ import { appendRestoredItems, dropFromUserTurn } from '../server/chat-context.js
 import { attachServerReader, createTextSession } from '../server/text-session.js';
 import type { StreamReader } from '../stream-reader.js';
 import type { StreamingTextOutput } from '../streaming-text-output.js';
+import type { ChatTurn, ChatTurns } from './chat-turns.js';
 import type { ChatSessionContext, ResolvedChatOptions } from './options.js';
 import { chatItemsFrom } from './restore-context.js';
 import { type PlayingTurn, playTurn } from './turn-frames.js';
-import { TurnLog } from './turn-log.js';
-import { UIChunkMapper } from './ui-chunks.js';
 
 /**
  * One chat of the AI SDK client: its AgentSession, kept across requests and sockets, and the log
@@ -35,7 +34,7 @@ export class ChatSession {
   /** A request has passed the busy check and is preparing its turn (regenerate trims context). */
   private reserved = false;
   /** The latest turn; `undefined` before the first. */
-  latest: TurnLog | undefined;
+  latest: ChatTurn | undefined;
   /** Called when a turn has ended and no request is starting another: the chat is idle. */
   onIdle: (() => void) | undefined;
   readonly ready: Promise<void>;
@@ -43,6 +42,7 @@ export class ChatSession {
   constructor(
     readonly id: string,
     private readonly options: ResolvedChatOptions,
+    private readonly turns: ChatTurns,
     context: ChatSessionContext,
     history: readonly UIMessage[],
   ) {
@@ -92,9 +92,9 @@ export class ChatSession {
   }
 
   /** The latest turn while it is running, or until some client has read all of it. */
-  get resumable(): TurnLog | undefined {
-    const log = this.latest;
-    return log !== undefined && (!log.isEnded || !log.delivered) ? log : undefined;
+  get resumable(): ChatTurn | undefined {
+    const turn = this.latest;
+    return turn !== undefined && (this.playing !== undefined || !turn.delivered) ? turn : undefined;
   }
 
   private async open(context: ChatSessionContext, history: readonly UIMessage[]): Promise<void> {
@@ -114,12 +114,11 @@ export class ChatSession {
   }
 
   /** Starts a turn for `message`. The caller has checked `isStreaming` and awaited `ready`. */
-  send(message: string): TurnLog {
+  send(message: string): ChatTurn {
     if (this.playing !== undefined) throw new Error('a turn is already running');
-    const log = new TurnLog(`msg_${randomUUID()}`);
-    this.latest = log;
-    const mapper = new UIChunkMapper(log.messageId);
-    log.push(mapper.start());
+    const writer = this.turns.begin(this.id, `msg_${randomUUID()}`, this.latest);
+    this.latest = writer.turn;
+    let ended = false;
     const playing = playTurn(
       {
         session: this.session!,
@@ -129,7 +128,11 @@ export class ChatSession {
         onError: this.options.onError,
       },
       message,
-      (frame) => log.push(mapper.map(frame)),
+      (frame) => {
+        if (ended) return;
+        writer.write(frame);
+        ended = frame.type === 'result' || frame.type === 'error';
+      },
       () => !this.closing,
     );
     this.playing = playing;
@@ -138,13 +141,13 @@ export class ChatSession {
       .catch((error) => this.options.onError(error, 'turn'))
       .finally(() => {
         // A turn cut short by closing the chat still ends its message for whoever listens.
-        if (!mapper.isEnded) log.push(mapper.map({ type: 'result', events: [], interrupted: true }));
-        log.end();
+        if (!ended) writer.write({ type: 'result', events: [], interrupted: true });
+        writer.close();
         if (this.playing === playing) this.playing = undefined;
         this.stopping = false;
         if (!this.isBusy) this.onIdle?.();
       });
-    return log;
+    return writer.turn;
   }
 
   /** Stops the running turn's generation (the agent stops). False when nothing runs. */

@@ -3,8 +3,8 @@ import { safeValidateUIMessages, type UIMessage } from 'ai';
 import { BAD_TARGET, decodeSegment, parseTarget, refuseRequest } from '../gate/index.js';
 import { tickCork } from '../server/tick-cork.js';
 import { CHAT_ERRORS, type ChatRegistry } from './chat-registry.js';
+import type { ChatTurn, ChatTurns } from './chat-turns.js';
 import type { ResolvedChatOptions } from './options.js';
-import { follow, type TurnLog } from './turn-log.js';
 
 /** The AI SDK's UI message stream headers (`UI_MESSAGE_STREAM_HEADERS` in `ai`, not exported). */
 export const UI_MESSAGE_STREAM_HEADERS = {
@@ -89,17 +89,17 @@ export function createChatRequestHandler(
       checked.data as UIMessage[],
     );
     if (!started.ok) return answer(response, started.status, started.errorText);
-    streamSse(response, started.log);
+    streamSse(response, chats.turns, started.turn);
   }
 
   async function resume(request: IncomingMessage, response: ServerResponse, chatId: string): Promise<void> {
     if (!(await chats.authorize(request, chatId))) return answer(response, 403, CHAT_ERRORS.forbidden);
-    const log = chats.resumable(chatId);
-    if (log === undefined) {
+    const turn = await chats.resumable(chatId);
+    if (turn === undefined) {
       response.writeHead(204).end();
       return;
     }
-    streamSse(response, log);
+    streamSse(response, chats.turns, turn);
   }
 
   async function stop(request: IncomingMessage, response: ServerResponse, chatId: string): Promise<void> {
@@ -112,7 +112,7 @@ export function createChatRequestHandler(
 const answer = refuseRequest;
 
 /** Writes the turn as SSE from its first chunk: `data: <json>` per chunk, `data: [DONE]` at the end. */
-export function streamSse(response: ServerResponse, log: TurnLog): void {
+export function streamSse(response: ServerResponse, turns: ChatTurns, turn: ChatTurn): void {
   response.writeHead(200, UI_MESSAGE_STREAM_HEADERS);
   response.flushHeaders();
   // A tick's chunks leave in one write, as the WebSocket senders' frames do.
@@ -123,7 +123,7 @@ export function streamSse(response: ServerResponse, log: TurnLog): void {
     open = false;
     stopFollowing();
   });
-  const stopFollowing = follow(log, {
+  const stopFollowing = turns.follow(turn, {
     write: (chunk) => {
       holdForTick();
       response.write(`data: ${JSON.stringify(chunk)}\n\n`);

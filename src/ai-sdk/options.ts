@@ -1,13 +1,16 @@
 import type { IncomingMessage } from 'node:http';
 import { OptionChecks } from '../option-checks.js';
+import type { FrameLog } from '../server/frame-log.js';
 import {
   type AgentOptions,
   type ResolvedAgentOptions,
   type ResolvedSocketLimits,
   resolveAgentOptions,
   resolveSocketLimits,
+  resolveStores,
   type SocketLimits,
 } from '../server/options.js';
+import type { SessionStore } from '../server/session-store.js';
 
 type Awaitable<T> = T | Promise<T>;
 
@@ -39,12 +42,23 @@ export interface AISDKChatsOptions extends AgentOptions<ChatSessionContext>, Soc
   idleTimeoutMs?: number;
   /** Largest request body or WebSocket frame, in bytes (it carries the whole chat). Default 1 MiB. */
   maxPayload?: number;
+  /**
+   * Where each turn's frames are kept for a resume (`createStreamingServer`'s option). Default: in
+   * memory, 256 KiB per turn; a resume that finds the start gone ends with an error chunk.
+   */
+  frameLog?: FrameLog;
+  /**
+   * Shares which process runs each chat's turn (`RedisSessionStore`, with a `RedisFrameLog` on the
+   * same Redis): a resume on another process replays the running turn and follows it live; if the
+   * process running it died, the replay ends with an `error` chunk. Default: none.
+   */
+  sessionStore?: SessionStore;
 }
 
 export type ResolvedChatOptions = ResolvedAgentOptions<ChatSessionContext> &
   ResolvedSocketLimits &
   Required<Pick<AISDKChatsOptions, 'maxChats' | 'idleTimeoutMs' | 'maxPayload'>> &
-  Pick<AISDKChatsOptions, 'authorize'>;
+  Pick<AISDKChatsOptions, 'authorize'> & { frameLog: FrameLog; sessionStore?: SessionStore };
 
 const check = new OptionChecks('createAISDKChats');
 
@@ -61,5 +75,6 @@ export function resolveChatOptions(options: AISDKChatsOptions): ResolvedChatOpti
     maxChats: check.integer('maxChats', o.maxChats, 100, 1),
     idleTimeoutMs: check.milliseconds('idleTimeoutMs', o.idleTimeoutMs, 10 * 60_000),
     maxPayload: check.integer('maxPayload', o.maxPayload, 1024 * 1024, 1),
+    ...resolveStores(check, o),
   };
 }

@@ -20,8 +20,8 @@ import { FrameSender } from '../server/frame-sender.js';
 import { type HeartbeatPeer, startHeartbeat, watchPongs } from '../server/heartbeat.js';
 import type { ChatRegistry } from './chat-registry.js';
 import { CHAT_ERRORS } from './chat-registry.js';
+import type { ChatTurn, ChatTurns } from './chat-turns.js';
 import type { ResolvedChatOptions } from './options.js';
-import { follow, type TurnLog } from './turn-log.js';
 
 /** Bytes queued on a socket before a request stops sending and waits. */
 const HIGH_WATER_MARK = 64 * 1024;
@@ -138,8 +138,8 @@ function serveSocket(ws: WebSocket, request: IncomingMessage, chats: ChatRegistr
 
   const send = (frame: WebSocketChatTransportResponse) => sender.send(frame);
 
-  const stream = (requestId: string, entry: SocketRequest, log: TurnLog) => {
-    entry.stop = streamToSocket(sender, requestId, log, {
+  const stream = (requestId: string, entry: SocketRequest, turn: ChatTurn) => {
+    entry.stop = streamToSocket(sender, chats.turns, requestId, turn, {
       isWanted: () => requests.get(requestId) === entry,
       onEnd: () => requests.delete(requestId),
     });
@@ -174,12 +174,12 @@ function serveSocket(ws: WebSocket, request: IncomingMessage, chats: ChatRegistr
     };
     if (!(await chats.authorize(request, chatId))) return refuse(CHAT_ERRORS.forbidden);
     if (frame.type === 'resume') {
-      const log = chats.resumable(chatId);
+      const turn = await chats.resumable(chatId);
       if (entry.aborted) return;
-      if (log === undefined) {
+      if (turn === undefined) {
         requests.delete(requestId);
         send({ type: 'no-active', requestId });
-      } else stream(requestId, entry, log);
+      } else stream(requestId, entry, turn);
       return;
     }
     const started = await chats.start(request, chatId, frame.trigger, frame.messages, () => !entry.aborted);
@@ -189,7 +189,7 @@ function serveSocket(ws: WebSocket, request: IncomingMessage, chats: ChatRegistr
       chats.stop(chatId);
       return;
     }
-    stream(requestId, entry, started.log);
+    stream(requestId, entry, started.turn);
   };
 
   ws.on('message', (data: RawData, isBinary: boolean) => {
@@ -224,12 +224,13 @@ type ChatSender = FrameSender<WebSocketChatTransportResponse>;
  */
 export function streamToSocket(
   sender: ChatSender,
+  turns: ChatTurns,
   requestId: string,
-  log: TurnLog,
+  turn: ChatTurn,
   { isWanted = () => true, onEnd }: { isWanted?: () => boolean; onEnd?: () => void } = {},
 ): () => void {
   sender.send({ type: 'start', requestId });
-  return follow(log, {
+  return turns.follow(turn, {
     write: (chunk: UIMessageChunk, sequence: number) =>
       sender.send({ type: 'chunk', requestId, sequence, chunk }),
     end: () => {

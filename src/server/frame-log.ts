@@ -229,11 +229,16 @@ export class MemoryFrameLog implements FrameLog {
   readNow(sessionId: string, after: number): FrameLogRead {
     const held = this.sessions.get(sessionId);
     if (held === undefined) return { frames: [], gap: false };
-    const frames: SequencedFrame[] = [];
-    for (let i = held.head; i < held.frames.length; i++) {
-      const frame = held.frames[i]!;
-      if (frame.seq > after) frames.push(frame);
+    // Seqs only grow: the first frame after `after` is found by bisection, so a listener that
+    // reads a long turn a little at a time does not rescan it on every read.
+    let low = held.head;
+    let high = held.frames.length;
+    while (low < high) {
+      const mid = (low + high) >>> 1;
+      if (held.frames[mid]!.seq > after) high = mid;
+      else low = mid + 1;
     }
+    const frames = held.frames.slice(low);
     return contiguousRead(frames, after, held.dropped > after);
   }
 

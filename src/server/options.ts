@@ -229,26 +229,7 @@ export function resolveOptions(options: StreamingServerOptions): ResolvedOptions
   if (path !== undefined && !path.startsWith('/'))
     throw check.rangeError('path', "a path starting with '/'", path);
   const { maxConnections } = limits;
-  const frameLog = checkImplements<FrameLog>('frameLog', o.frameLog, ['append', 'read', 'expire', 'delete']);
-  const sessionStore = checkImplements<SessionStore>('sessionStore', o.sessionStore, [
-    'start',
-    'stop',
-    'register',
-    'find',
-    'isAlive',
-    'requestTakeover',
-    'release',
-    'expire',
-    'record',
-    'conversation',
-    'forget',
-  ]);
-  if (sessionStore !== undefined && frameLog === undefined) {
-    // The default log is in this process: another one could not replay from it.
-    throw check.typeError('frameLog', 'a shared log (a RedisFrameLog) when `sessionStore` is set', undefined);
-  }
-  // In a worker of `runWorkers`, a server given neither shares the primary's.
-  const shared = frameLog === undefined && sessionStore === undefined ? clusterStores() : undefined;
+  const { frameLog, sessionStore } = resolveStores(check, o);
   return {
     ...options,
     ...agent,
@@ -260,8 +241,8 @@ export function resolveOptions(options: StreamingServerOptions): ResolvedOptions
     maxSessions: check.integer('maxSessions', o.maxSessions, maxConnections, 1),
     resumeWindowMs: check.milliseconds('resumeWindowMs', o.resumeWindowMs, 30_000, 0),
     onDisconnect: check.oneOf('onDisconnect', o.onDisconnect, ['continue', 'interrupt'], 'continue'),
-    frameLog: frameLog ?? shared?.frameLog ?? new MemoryFrameLog(),
-    sessionStore: sessionStore ?? shared?.sessionStore,
+    frameLog,
+    sessionStore,
     headersTimeoutMs: check.milliseconds('headersTimeoutMs', o.headersTimeoutMs, 10_000),
     requestTimeoutMs: check.milliseconds('requestTimeoutMs', o.requestTimeoutMs, 30_000),
     rateLimit: checkRateLimit(o.rateLimit),
@@ -349,8 +330,52 @@ function checkBudget(value: unknown): AccumulatedBudget | false {
   };
 }
 
+/**
+ * `frameLog` and `sessionStore`, checked the same way for every front end: a store needs a shared
+ * log; given neither, a worker of `runWorkers` shares the primary's, else the log is in memory.
+ */
+export function resolveStores(
+  check: OptionChecks,
+  o: Record<string, unknown>,
+): { frameLog: FrameLog; sessionStore?: SessionStore } {
+  const frameLog = checkImplements<FrameLog>(check, 'frameLog', o.frameLog, [
+    'append',
+    'read',
+    'expire',
+    'delete',
+  ]);
+  const sessionStore = checkImplements<SessionStore>(check, 'sessionStore', o.sessionStore, [
+    'start',
+    'stop',
+    'register',
+    'find',
+    'isAlive',
+    'requestTakeover',
+    'release',
+    'expire',
+    'record',
+    'conversation',
+    'forget',
+  ]);
+  if (sessionStore !== undefined && frameLog === undefined) {
+    // The default log is in this process: another one could not replay from it.
+    throw check.typeError('frameLog', 'a shared log (a RedisFrameLog) when `sessionStore` is set', undefined);
+  }
+  // In a worker of `runWorkers`, a server given neither shares the primary's.
+  const shared = frameLog === undefined && sessionStore === undefined ? clusterStores() : undefined;
+  return {
+    frameLog: frameLog ?? shared?.frameLog ?? new MemoryFrameLog(),
+    sessionStore: sessionStore ?? shared?.sessionStore,
+  };
+}
+
 /** An object with these methods (a store or log of the app's own), or undefined. */
-function checkImplements<T>(name: string, value: unknown, methods: readonly string[]): T | undefined {
+function checkImplements<T>(
+  check: OptionChecks,
+  name: string,
+  value: unknown,
+  methods: readonly string[],
+): T | undefined {
   if (value === undefined) return undefined;
   const record = value as Record<string, unknown> | null;
   if (
