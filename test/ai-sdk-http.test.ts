@@ -106,6 +106,23 @@ describe.skipIf(aiSdkUnsupported)(
       expect((await fetch(`${server.api}/resumable/stream`)).status).toBe(204);
     });
 
+    it('a reply longer than the log holds (past its 256 KiB): a resume from its start mid-reply still gets all of it, no error', async () => {
+      // ~600 KiB of text: the default log's byte bound drops the turn's start while it runs.
+      const huge = Array.from({ length: 6_000 }, (_, i) => `${'w'.repeat(100)}${i}`).join(' ');
+      const llm = new SlowWordsLLM(() => huge, 0);
+      const server = await startChatServer({ createLLM: () => llm });
+      const chat = chatOver(server.api, 'huge');
+      const sending = chat.sendMessage({ text: 'talk' });
+      // Past the bound: the log no longer holds the reply's first frames.
+      await waitFor(() => textOf(assistant(chat)[0]).length > 300 * 1024, 'over 300 KiB of the reply', 60_000);
+      const reader = chatOver(server.api, 'huge');
+      await reader.resumeStream();
+      await sending;
+      expect(reader.error).toBeUndefined();
+      expect(textOf(assistant(reader)[0])).toBe(huge);
+      expect(textOf(assistant(chat)[0])).toBe(huge);
+    });
+
     it('a client that disconnects mid-stream: the turn runs out, the session is closed when idle, nothing leaks', async () => {
       const llm = new SlowWordsLLM(() => LONG_REPLY, 2);
       const server = await startChatServer({ createLLM: () => llm, idleTimeoutMs: 100 });

@@ -178,8 +178,18 @@ export class ChatTurns {
       dirty = false;
       try {
         const { frames, gap } = await this.log.read(turn.logId, after);
-        if (gap) {
+        // The log's byte bound dropped the turn's start: restate it from the turn kept whole
+        // (its text and outcome; tool steps come with the result), or say the gap.
+        const whole = gap ? await this.log.turnFrames?.(turn.logId) : undefined;
+        if (gap && (whole === undefined || whole.length === 0)) {
           endWith(ERROR_CODES.resume_gap);
+        } else if (gap) {
+          for (const frame of whole!) {
+            if (frame.seq <= after) continue;
+            after = frame.seq;
+            queue.push(...mapper.map(frame as TurnFrame));
+          }
+          dirty = true;
         } else {
           for (const frame of frames) {
             after = frame.seq;

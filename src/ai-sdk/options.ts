@@ -75,6 +75,8 @@ export function resolveChatOptions(options: AISDKChatsOptions): ResolvedChatOpti
     maxChats: check.integer('maxChats', o.maxChats, 100, 1),
     idleTimeoutMs: check.milliseconds('idleTimeoutMs', o.idleTimeoutMs, 10 * 60_000),
     maxPayload: check.integer('maxPayload', o.maxPayload, 1024 * 1024, 1),
-    ...resolveStores(check, o),
+    // Each reply is one log entry, replayed from its start by a resume: kept whole (the last
+    // turns, not only the newest 256 KiB), so a long reply's resume restates what the bound dropped.
+    ...resolveStores(check, o, { keepTurns: true }),
   };
 }

@@ -4,7 +4,7 @@ import { OptionChecks } from '../option-checks.js';
 import { MAX_TRANSCRIPT_ITEMS } from '../protocol.js';
 import { clusterStores } from './cluster-stores.js';
 import { type AccumulatedBudget, DEFAULT_ACCUMULATED_BUDGET } from './event-frames.js';
-import { type FrameLog, MemoryFrameLog } from './frame-log.js';
+import { type FrameLog, MemoryFrameLog, type MemoryFrameLogOptions } from './frame-log.js';
 import type { SessionStore } from './session-store.js';
 
 /** What the factories learn about the connection they build for. */
@@ -337,6 +337,7 @@ function checkBudget(value: unknown): AccumulatedBudget | false {
 export function resolveStores(
   check: OptionChecks,
   o: Record<string, unknown>,
+  memoryLog: MemoryFrameLogOptions = {},
 ): { frameLog: FrameLog; sessionStore?: SessionStore } {
   const frameLog = checkImplements<FrameLog>(check, 'frameLog', o.frameLog, [
     'append',
@@ -364,7 +365,7 @@ export function resolveStores(
   // In a worker of `runWorkers`, a server given neither shares the primary's.
   const shared = frameLog === undefined && sessionStore === undefined ? clusterStores() : undefined;
   return {
-    frameLog: frameLog ?? shared?.frameLog ?? new MemoryFrameLog(),
+    frameLog: frameLog ?? shared?.frameLog ?? new MemoryFrameLog(memoryLog),
     sessionStore: sessionStore ?? shared?.sessionStore,
   };
 }
