@@ -120,4 +120,11 @@ export const readmeBlocks: Record<string, BlockSetup> = {
   'docs/ai-sdk.md: The server #1': {},
   'docs/ai-sdk.md: On the page #1': {},
   'docs/ai-sdk.md: Stop and regenerate #1': {},
+  'docs/ai-sdk.md: Across processes #1': {
+    prelude: [
+      "import type { AISDKChatsOptions } from 'livekit-streaming-text/ai-sdk';",
+      "declare const createAgent: AISDKChatsOptions['createAgent'];",
+      "declare const createLLM: AISDKChatsOptions['createLLM'];",
+    ].join('\n'),
+  },
 };
