@@ -8,7 +8,7 @@ export default defineConfig({
     'react/index': 'src/react/index.ts',
     'ai-sdk/index': 'src/ai-sdk/index.ts',
     'demo/index': 'src/demo/index.ts',
-    'stores/redis': 'src/stores/redis.ts',
+    'stores/redis': 'src/session/stores/redis.ts',
   },
   format: ['esm', 'cjs'],
   dts: true,

@@ -5,7 +5,7 @@
  * Forked with IPC; answers `{ sessions, chunks, perSecond, staggerMs }` with the step's figures.
  */
 import { initializeLogger, voice } from '@livekit/agents';
-import { TextOutputBase } from '../src/text-output.js';
+import { TextOutputBase } from '../src/core/text-output.js';
 import { latencies, PacedLLM, sharedNow } from './paced.js';
 
 initializeLogger({ pretty: false, level: 'error' });

@@ -7,7 +7,7 @@
  *   sink: coalesce | block | error (a stalled subscribe() reader), backlog (no reader at all:
  *         the stream() backlog), seed (the seed port's unbounded queue)
  */
-import type { OverflowPolicy } from '../src/events.js';
+import type { OverflowPolicy } from '../src/core/events.js';
 import { StreamingTextOutput } from '../src/index.js';
 import { SeedStreamingTextOutput } from './baselines/seed-queue.js';
 

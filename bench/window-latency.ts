@@ -7,7 +7,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { WebSocket, WebSocketServer } from 'ws';
-import { FrameSender } from '../src/server/frame-sender.js';
+import { FrameSender } from '../src/session/frame-sender.js';
 import { percentile } from './stats.js';
 
 const [windows = '0,16,33,50', chunks = '150', gapMs = '20'] = process.argv.slice(2);

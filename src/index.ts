@@ -8,12 +8,12 @@ export type {
   ToolCallEvent,
   ToolOutputEvent,
   ToolStepEvent,
-} from './events.js';
-export { BufferOverflowError } from './reader-buffer.js';
-export { StreamReader } from './stream-reader.js';
+} from './core/events.js';
+export { BufferOverflowError } from './core/reader-buffer.js';
+export { StreamReader } from './core/stream-reader.js';
 export {
   type AttachOptions,
   StreamingTextOutput,
   type StreamingTextOutputOptions,
-} from './streaming-text-output.js';
-export type { TextOutput } from './text-output.js';
+} from './core/streaming-text-output.js';
+export type { TextOutput } from './core/text-output.js';

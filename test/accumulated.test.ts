@@ -7,8 +7,8 @@
 import { describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { StreamingAgentClient } from '../src/client/index.js';
-import type { DeltaFrame } from '../src/protocol.js';
-import { EventFramer } from '../src/server/event-frames.js';
+import type { DeltaFrame } from '../src/protocol/frames.js';
+import { EventFramer } from '../src/session/event-frames.js';
 import { ScriptedChunkLLM, TestLLM } from './helpers/scripted-llm.js';
 import { startServer } from './helpers/server.js';
 import { TestClient, textOfTurn } from './helpers/ws-client.js';

@@ -114,7 +114,11 @@ describe.skipIf(aiSdkUnsupported)(
       const chat = chatOver(server.api, 'huge');
       const sending = chat.sendMessage({ text: 'talk' });
       // Past the bound: the log no longer holds the reply's first frames.
-      await waitFor(() => textOf(assistant(chat)[0]).length > 300 * 1024, 'over 300 KiB of the reply', 60_000);
+      await waitFor(
+        () => textOf(assistant(chat)[0]).length > 300 * 1024,
+        'over 300 KiB of the reply',
+        60_000,
+      );
       const reader = chatOver(server.api, 'huge');
       await reader.resumeStream();
       await sending;

@@ -3,7 +3,7 @@ import { createInterface } from 'node:readline';
 import { type ChatTransport, DefaultChatTransport, type UIMessage, WebSocketChatTransport } from 'ai';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createAISDKChats } from '../src/ai-sdk/index.js';
-import { ERROR_CODES } from '../src/protocol.js';
+import { ERROR_CODES } from '../src/protocol/frames.js';
 import { AI_SDK_SKIP_REASON, aiSdkUnsupported, NodeChat, textOf } from './helpers/ai-sdk.js';
 import { waitFor } from './helpers/await.js';
 import { conversationAgent, replyFor } from './helpers/conversation-llm.js';

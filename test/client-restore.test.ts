@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { type ResumeOutcome, StreamingAgentClient, type TurnFrame } from '../src/client/index.js';
-import { parseClientFrame } from '../src/protocol.js';
+import { parseClientFrame } from '../src/protocol/frames.js';
 import { waitFor } from './helpers/await.js';
 import { startResumingServer } from './helpers/server.js';
 import { collect } from './helpers/session.js';

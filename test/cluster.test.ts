@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
-import type { SequencedFrame } from '../src/protocol.js';
+import type { SequencedFrame } from '../src/protocol/frames.js';
 import { runWorkers } from '../src/server/index.js';
 import { TestClient } from './helpers/ws-client.js';
 

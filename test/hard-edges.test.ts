@@ -7,7 +7,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
-import type { ErrorFrame, ServerFrame } from '../src/protocol.js';
+import type { ErrorFrame, ServerFrame } from '../src/protocol/frames.js';
 import { waitFor } from './helpers/await.js';
 import { FailingLLM } from './helpers/failing-llm.js';
 import { quietSocket, rawUpgrade } from './helpers/raw-http.js';

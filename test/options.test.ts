@@ -6,8 +6,8 @@
 import { createServer } from 'node:http';
 import { voice } from '@livekit/agents';
 import { describe, expect, it } from 'vitest';
+import { StreamingTextOutput } from '../src/core/streaming-text-output.js';
 import { createStreamingServer, type StreamingServerOptions } from '../src/server/index.js';
-import { StreamingTextOutput } from '../src/streaming-text-output.js';
 import { createAgent } from './helpers/session.js';
 
 const base: StreamingServerOptions = { port: 0, createAgent: () => createAgent() };

@@ -8,8 +8,8 @@ import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { voice } from '@livekit/agents';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { BufferOverflowError } from '../src/reader-buffer.js';
-import { StreamingTextOutput } from '../src/streaming-text-output.js';
+import { BufferOverflowError } from '../src/core/reader-buffer.js';
+import { StreamingTextOutput } from '../src/core/streaming-text-output.js';
 import { ScriptedChunkLLM } from './helpers/scripted-llm.js';
 import { collect } from './helpers/session.js';
 

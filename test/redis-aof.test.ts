@@ -1,8 +1,8 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { SequencedFrame, ServerFrame } from '../src/protocol.js';
-import { MemoryFrameLog } from '../src/server/frame-log.js';
-import { RedisFrameLog } from '../src/stores/redis.js';
+import type { SequencedFrame, ServerFrame } from '../src/protocol/frames.js';
+import { MemoryFrameLog } from '../src/session/frame-log.js';
+import { RedisFrameLog } from '../src/session/stores/redis.js';
 import { waitFor } from './helpers/await.js';
 import { ConversationLLM, conversationAgent, replyFor } from './helpers/conversation-llm.js';
 import { type RedisProcess, startRedis } from './helpers/redis.js';

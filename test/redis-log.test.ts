@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { SequencedFrame, ServerFrame } from '../src/protocol.js';
-import { RedisFrameLog } from '../src/stores/redis.js';
+import type { SequencedFrame, ServerFrame } from '../src/protocol/frames.js';
+import { RedisFrameLog } from '../src/session/stores/redis.js';
 import { waitFor } from './helpers/await.js';
 import { ConversationLLM, conversationAgent, replyFor } from './helpers/conversation-llm.js';
 import { type RedisProcess, startRedis } from './helpers/redis.js';
@@ -100,7 +100,7 @@ describe('RedisFrameLog on a real redis-server', () => {
   });
 
   it('the module does not import ioredis: it stays an optional peer', () => {
-    const source = readFileSync(new URL('../src/stores/redis.ts', import.meta.url), 'utf8');
+    const source = readFileSync(new URL('../src/session/stores/redis.ts', import.meta.url), 'utf8');
     expect(source).not.toMatch(/^import(?!\s+type)[^;]*['"](ioredis|redis)['"]/m);
   });
 });

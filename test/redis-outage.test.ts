@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createStreamingServer } from '../src/server/index.js';
-import { RedisFrameLog, RedisSessionStore } from '../src/stores/redis.js';
+import { RedisFrameLog, RedisSessionStore } from '../src/session/stores/redis.js';
 import { settledWithin } from './helpers/await.js';
 import { ConversationLLM, conversationAgent } from './helpers/conversation-llm.js';
 import { type RedisProcess, startRedis } from './helpers/redis.js';

@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { SequencedFrame, ServerFrame } from '../src/protocol.js';
+import type { SequencedFrame, ServerFrame } from '../src/protocol/frames.js';
 import { replyFor } from './helpers/conversation-llm.js';
 import { type RedisProcess, startRedis } from './helpers/redis.js';
 import { TestClient } from './helpers/ws-client.js';

@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { SequencedFrame, ServerFrame } from '../src/protocol.js';
-import { RedisFrameLog, RedisSessionStore } from '../src/stores/redis.js';
+import type { SequencedFrame, ServerFrame } from '../src/protocol/frames.js';
+import { RedisFrameLog, RedisSessionStore } from '../src/session/stores/redis.js';
 import { waitFor } from './helpers/await.js';
 import { ConversationLLM, conversationAgent } from './helpers/conversation-llm.js';
 import { type RedisProcess, startRedis } from './helpers/redis.js';

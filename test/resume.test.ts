@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { SequencedFrame, ServerFrame } from '../src/protocol.js';
-import { MemoryFrameLog } from '../src/server/frame-log.js';
+import type { SequencedFrame, ServerFrame } from '../src/protocol/frames.js';
 import { createStreamingServer } from '../src/server/index.js';
-import { RedisSessionStore } from '../src/stores/redis.js';
+import { MemoryFrameLog } from '../src/session/frame-log.js';
+import { RedisSessionStore } from '../src/session/stores/redis.js';
 import { waitFor } from './helpers/await.js';
 import { conversationAgent, replyFor } from './helpers/conversation-llm.js';
 import { startResumingServer } from './helpers/server.js';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { WebSocket, WebSocketServer } from 'ws';
 import { DemoLLM } from '../src/demo/index.js';
-import type { ServerFrame } from '../src/protocol.js';
+import type { ServerFrame } from '../src/protocol/frames.js';
 import { waitFor } from './helpers/await.js';
 import { FailingLLM } from './helpers/failing-llm.js';
 import { ScriptedChunkLLM } from './helpers/scripted-llm.js';

@@ -5,10 +5,10 @@ import { describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { z } from 'zod';
 import { StreamingAgentClient, type TurnFrame } from '../src/client/index.js';
-import type { StreamEvent, ToolStepEvent } from '../src/events.js';
-import { parseServerFrame, type ServerFrame } from '../src/protocol.js';
-import { canWatchToolSteps, watchToolSteps } from '../src/run-steps.js';
-import { StreamingTextOutput } from '../src/streaming-text-output.js';
+import type { StreamEvent, ToolStepEvent } from '../src/core/events.js';
+import { canWatchToolSteps, watchToolSteps } from '../src/core/run-steps.js';
+import { StreamingTextOutput } from '../src/core/streaming-text-output.js';
+import { parseServerFrame, type ServerFrame } from '../src/protocol/frames.js';
 import { waitFor } from './helpers/await.js';
 import { startServer } from './helpers/server.js';
 import { collect, createSession, type FakeResponse } from './helpers/session.js';
@@ -105,7 +105,7 @@ async function toolServer() {
   return { server, gate };
 }
 
-describe('the framework hook for live tool steps (src/run-steps.ts)', () => {
+describe('the framework hook for live tool steps (src/core/run-steps.ts)', () => {
   it('exists in the installed @livekit/agents: if this fails, a framework upgrade removed it', () => {
     expect(canWatchToolSteps()).toBe(true);
   });

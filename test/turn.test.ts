@@ -1,12 +1,12 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { voice } from '@livekit/agents';
 import { describe, expect, it } from 'vitest';
-import type { ServerFrame } from '../src/protocol.js';
-import { EventFramer } from '../src/server/event-frames.js';
-import type { FrameSender } from '../src/server/frame-sender.js';
-import { Turn } from '../src/server/turn.js';
-import { StreamingTextOutput } from '../src/streaming-text-output.js';
-import { TextOutputBase, type TimedString } from '../src/text-output.js';
+import { StreamingTextOutput } from '../src/core/streaming-text-output.js';
+import { TextOutputBase, type TimedString } from '../src/core/text-output.js';
+import type { ServerFrame } from '../src/protocol/frames.js';
+import { EventFramer } from '../src/session/event-frames.js';
+import type { FrameSender } from '../src/session/frame-sender.js';
+import { Turn } from '../src/session/turn.js';
 import { ScriptedChunkLLM, TestLLM } from './helpers/scripted-llm.js';
 import { startServer } from './helpers/server.js';
 import { createAgent } from './helpers/session.js';

@@ -1,5 +1,5 @@
 import { setImmediate as immediate } from 'node:timers/promises';
-import type { OverflowPolicy } from '../../src/events.js';
+import type { OverflowPolicy } from '../../src/core/events.js';
 import { StreamingTextOutput } from '../../src/index.js';
 import { PushableOutput } from '../baselines/pushable-output.js';
 import { StreamingTextOutput as ReleaseStreamingTextOutput } from '../baselines/release-core/streaming-text-output.js';

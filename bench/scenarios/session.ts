@@ -1,6 +1,6 @@
 import { voice } from '@livekit/agents';
+import { TextOutputBase } from '../../src/core/text-output.js';
 import { StreamingTextOutput } from '../../src/index.js';
-import { TextOutputBase } from '../../src/text-output.js';
 
 /** The least a transcription output can do: take each chunk and return. */
 class NoopTextOutput extends TextOutputBase {

@@ -1,5 +1,5 @@
-import type { StreamEvent } from '../../src/events.js';
-import { EventFramer } from '../../src/server/event-frames.js';
+import type { StreamEvent } from '../../src/core/events.js';
+import { EventFramer } from '../../src/session/event-frames.js';
 import type { Row } from '../report.js';
 
 /**

@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { UIMessage } from 'ai';
 import { askApp } from '../gate/index.js';
-import { SessionRegistry } from '../server/session-registry.js';
+import { SessionRegistry } from '../session/registry.js';
 import { ChatSession } from './chat-session.js';
 import { type ChatTurn, ChatTurns } from './chat-turns.js';
 import type { ResolvedChatOptions } from './options.js';

@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { voice } from '@livekit/agents';
 import type { UIMessage } from 'ai';
-import type { StreamEvent } from '../events.js';
-import { appendRestoredItems, dropFromUserTurn } from '../server/chat-context.js';
-import { attachServerReader, createTextSession } from '../server/text-session.js';
-import type { StreamReader } from '../stream-reader.js';
-import type { StreamingTextOutput } from '../streaming-text-output.js';
+import type { StreamEvent } from '../core/events.js';
+import type { StreamReader } from '../core/stream-reader.js';
+import type { StreamingTextOutput } from '../core/streaming-text-output.js';
+import { appendRestoredItems, dropFromUserTurn } from '../session/chat-context.js';
+import { attachServerReader, createTextSession } from '../session/text-session.js';
 import type { ChatTurn, ChatTurns } from './chat-turns.js';
 import type { ChatSessionContext, ResolvedChatOptions } from './options.js';
 import { chatItemsFrom } from './restore-context.js';

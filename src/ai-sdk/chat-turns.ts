@@ -1,7 +1,7 @@
 import type { UIMessageChunk } from 'ai';
-import { ERROR_CODES, type SequencedFrame, type TurnFrame } from '../protocol.js';
-import type { FrameLog } from '../server/frame-log.js';
-import type { SessionStore } from '../server/session-store.js';
+import { ERROR_CODES, type SequencedFrame, type TurnFrame } from '../protocol/frames.js';
+import type { FrameLog } from '../session/frame-log.js';
+import type { SessionStore } from '../session/store.js';
 import { UIChunkMapper } from './ui-chunks.js';
 
 /** How often a listener of a turn written by another process asks the log for more. */

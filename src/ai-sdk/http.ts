@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { safeValidateUIMessages, type UIMessage } from 'ai';
 import { BAD_TARGET, decodeSegment, parseTarget, refuseRequest } from '../gate/index.js';
-import { tickCork } from '../server/tick-cork.js';
+import { tickCork } from '../session/tick-cork.js';
 import { CHAT_ERRORS, type ChatRegistry } from './chat-registry.js';
 import type { ChatTurn, ChatTurns } from './chat-turns.js';
 import type { ResolvedChatOptions } from './options.js';

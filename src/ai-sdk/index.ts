@@ -4,7 +4,7 @@
  * Requires the optional peers `ai` (and `@ai-sdk/react` on the page).
  */
 import type { Server as HttpServer } from 'node:http';
-import { ensureFrameworkLogger } from '../server/framework-logger.js';
+import { ensureFrameworkLogger } from '../session/framework-logger.js';
 import { ChatRegistry } from './chat-registry.js';
 import { type ChatRequestHandler, type ChatRequestHandlerOptions, createChatRequestHandler } from './http.js';
 import { type AISDKChatsOptions, resolveChatOptions } from './options.js';

@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
-import { OptionChecks } from '../option-checks.js';
-import type { FrameLog } from '../server/frame-log.js';
+import { OptionChecks } from '../core/option-checks.js';
+import type { FrameLog } from '../session/frame-log.js';
 import {
   type AgentOptions,
   type ResolvedAgentOptions,
@@ -9,8 +9,8 @@ import {
   resolveSocketLimits,
   resolveStores,
   type SocketLimits,
-} from '../server/options.js';
-import type { SessionStore } from '../server/session-store.js';
+} from '../session/options.js';
+import type { SessionStore } from '../session/store.js';
 
 type Awaitable<T> = T | Promise<T>;
 

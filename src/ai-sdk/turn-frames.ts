@@ -1,10 +1,10 @@
 import type { voice } from '@livekit/agents';
-import type { StreamEvent } from '../events.js';
-import { EventFramer } from '../server/event-frames.js';
-import type { FrameSender } from '../server/frame-sender.js';
-import { Turn } from '../server/turn.js';
-import type { StreamReader } from '../stream-reader.js';
-import type { StreamingTextOutput } from '../streaming-text-output.js';
+import type { StreamEvent } from '../core/events.js';
+import type { StreamReader } from '../core/stream-reader.js';
+import type { StreamingTextOutput } from '../core/streaming-text-output.js';
+import { EventFramer } from '../session/event-frames.js';
+import type { FrameSender } from '../session/frame-sender.js';
+import { Turn } from '../session/turn.js';
 import type { TurnFrame } from './ui-chunks.js';
 
 export interface TurnSource {
@@ -26,7 +26,7 @@ export interface PlayingTurn {
 
 /**
  * The seam between the AI SDK adapter and the server's own turn logic: one message's turn, played
- * by `src/server/turn.ts` exactly as for our WebSocket protocol, with its frames handed to
+ * by `src/session/turn.ts` exactly as for our WebSocket protocol, with its frames handed to
  * `onFrame` instead of a socket. Nothing here decides where a turn starts or ends.
  *
  * The sink never reports back-pressure: the chat keeps each turn's chunks for replay anyway, and

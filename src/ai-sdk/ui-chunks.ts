@@ -1,5 +1,5 @@
 import type { UIMessageChunk } from 'ai';
-import type { ResultEvent, ToolCallFrame, ToolOutputFrame, TurnFrame } from '../protocol.js';
+import type { ResultEvent, ToolCallFrame, ToolOutputFrame, TurnFrame } from '../protocol/frames.js';
 
 export type { ToolCallFrame, ToolOutputFrame, TurnFrame };
 

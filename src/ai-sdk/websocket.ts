@@ -7,6 +7,7 @@ import {
   type WebSocketChatTransportResponse,
 } from 'ai';
 import { type RawData, WebSocket, WebSocketServer } from 'ws';
+import { type HeartbeatPeer, startHeartbeat, watchPongs } from '../gate/heartbeat.js';
 import {
   ConnectionSlots,
   FORBIDDEN,
@@ -16,8 +17,7 @@ import {
   refuseUpgrade,
   SERVICE_UNAVAILABLE,
 } from '../gate/index.js';
-import { FrameSender } from '../server/frame-sender.js';
-import { type HeartbeatPeer, startHeartbeat, watchPongs } from '../server/heartbeat.js';
+import { FrameSender } from '../session/frame-sender.js';
 import type { ChatRegistry } from './chat-registry.js';
 import { CHAT_ERRORS } from './chat-registry.js';
 import type { ChatTurn, ChatTurns } from './chat-turns.js';

@@ -1,4 +1,4 @@
-import { Fifo } from '../fifo.js';
+import { Fifo } from '../core/fifo.js';
 
 const DONE: IteratorReturnResult<undefined> = Object.freeze({ value: undefined, done: true });
 

@@ -1,4 +1,3 @@
-import { withoutAccumulated } from '../negotiation.js';
 import {
   CLIENT_CLOSE_CODE,
   CLIENT_ERROR_CODES,
@@ -18,7 +17,8 @@ import {
   type ToolOutputFrame,
   type TranscriptItem,
   type TurnFrame,
-} from '../protocol.js';
+} from '../protocol/frames.js';
+import { withoutAccumulated } from '../protocol/negotiation.js';
 import { FrameQueue } from './frame-queue.js';
 import { type StreamingAgentClientOptions, validateClientOptions } from './options.js';
 import { Backoff, DEFAULT_MAX_FAILED_RESUMES } from './reconnect.js';
@@ -35,13 +35,13 @@ export type {
   ToolCallFrame,
   ToolOutputFrame,
   TranscriptItem,
-} from '../protocol.js';
+} from '../protocol/frames.js';
 export {
   CLIENT_CLOSE_CODE,
   CLIENT_ERROR_CODES,
   CLOSE_CODES,
   ERROR_CODES,
-} from '../protocol.js';
+} from '../protocol/frames.js';
 export type { StreamingAgentClientOptions } from './options.js';
 
 export type ClientStatus = 'idle' | 'connecting' | 'open' | 'reconnecting' | 'closed';

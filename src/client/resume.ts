@@ -1,4 +1,4 @@
-import { RESUME_QUERY, type ResumeFrame, type ServerFrame } from '../protocol.js';
+import { RESUME_QUERY, type ResumeFrame, type ServerFrame } from '../protocol/frames.js';
 
 /** Messages kept to send once the connection is back; past it, `send()` throws `not_connected`. */
 export const MAX_QUEUED_WHILE_AWAY = 100;

@@ -1,4 +1,4 @@
-import { TIMED_OUT, withDeadline } from '../server/deadline.js';
+import { TIMED_OUT, withDeadline } from '../session/deadline.js';
 
 export type AppAnswer<T> = { ok: true; value: T } | { ok: false; why: 'threw' | 'timed out' };
 

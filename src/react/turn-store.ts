@@ -1,4 +1,4 @@
-import type { ResultEvent } from '../protocol.js';
+import type { ResultEvent } from '../protocol/frames.js';
 import { type CommitScheduler, frameScheduler } from './commit-scheduler.js';
 
 /** A run of text from one generation. */

@@ -1,6 +1,6 @@
 import cluster, { type Worker } from 'node:cluster';
 import { availableParallelism } from 'node:os';
-import { PrimaryStores, shareStoresWithPrimary } from './cluster-stores.js';
+import { PrimaryStores, shareStoresWithPrimary } from '../session/stores/cluster.js';
 
 /** What each worker's `start` returns: something listening on a port, that can be closed. */
 export interface WorkerServer {

@@ -1,4 +1,5 @@
 import type { RawData, WebSocket } from 'ws';
+import { watchPongs } from '../gate/heartbeat.js';
 import {
   CLOSE_CODES,
   type ClientFrame,
@@ -8,14 +9,13 @@ import {
   parseClientFrame,
   type ReadyFrame,
   type ResumeFrame,
-} from '../protocol.js';
-import { transcriptChatItems } from './chat-context.js';
-import { FrameSender } from './frame-sender.js';
-import { watchPongs } from './heartbeat.js';
-import type { LiveSession, Restored } from './live-session.js';
-import type { ConnectionContext, ResolvedOptions } from './options.js';
+} from '../protocol/frames.js';
+import { transcriptChatItems } from '../session/chat-context.js';
+import { FrameSender } from '../session/frame-sender.js';
+import { identityOf, type Recovered, type SessionHost } from '../session/host.js';
+import type { LiveSession, Restored } from '../session/live-session.js';
+import type { ConnectionContext, ResolvedOptions } from '../session/options.js';
 import { RateLimiter } from './rate-limiter.js';
-import { identityOf, type Recovered, type SessionHost } from './session-host.js';
 
 const LATE_RESUME =
   'a `resume` frame is only valid as the first frame of a connection opened with `?resume=1`';

@@ -2,6 +2,7 @@ import { createServer, type Server as HttpServer, type IncomingMessage } from 'n
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
+import { startHeartbeat } from '../gate/heartbeat.js';
 import {
   BAD_TARGET,
   ConnectionSlots,
@@ -11,23 +12,22 @@ import {
   refuseUpgrade,
   SERVICE_UNAVAILABLE,
 } from '../gate/index.js';
-import { CLOSE_CODES, RESUME_QUERY } from '../protocol.js';
+import { CLOSE_CODES, RESUME_QUERY } from '../protocol/frames.js';
+import { ensureFrameworkLogger } from '../session/framework-logger.js';
+import { SessionHost } from '../session/host.js';
+import { resolveOptions, type StreamingServerOptions } from '../session/options.js';
+import { errorReporter } from '../session/report-error.js';
 import { Connection } from './connection.js';
-import { ensureFrameworkLogger } from './framework-logger.js';
-import { startHeartbeat } from './heartbeat.js';
-import { resolveOptions, type StreamingServerOptions } from './options.js';
-import { errorReporter } from './report-error.js';
-import { SessionHost } from './session-host.js';
 import { checkUpgrade } from './upgrade-guard.js';
 
-export type { ClientFrame, ErrorCode, ServerFrame } from '../protocol.js';
-export { CLOSE_CODES, ERROR_CODES } from '../protocol.js';
+export type { ClientFrame, ErrorCode, ServerFrame } from '../protocol/frames.js';
+export { CLOSE_CODES, ERROR_CODES } from '../protocol/frames.js';
+export type { FrameLog, MemoryFrameLogOptions } from '../session/frame-log.js';
+export { MemoryFrameLog } from '../session/frame-log.js';
+export type { ConnectionContext, StreamingServerOptions } from '../session/options.js';
+export type { SessionStore } from '../session/store.js';
 export type { RunWorkersOptions } from './cluster.js';
 export { runWorkers } from './cluster.js';
-export type { FrameLog, MemoryFrameLogOptions } from './frame-log.js';
-export { MemoryFrameLog } from './frame-log.js';
-export type { ConnectionContext, StreamingServerOptions } from './options.js';
-export type { SessionStore } from './session-store.js';
 
 export interface StreamingServer {
   /** `ws://host:port/path` of the listener. */

@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { askApp, originAllowed } from '../gate/index.js';
-import type { ResolvedOptions } from './options.js';
-import { identityKey } from './session-registry.js';
+import type { ResolvedOptions } from '../session/options.js';
+import { identityKey } from '../session/registry.js';
 
 export type Verdict = { ok: true; auth: unknown } | { ok: false; status: number; reason: string };
 

@@ -1,5 +1,5 @@
 import { tokenize, voice } from '@livekit/agents';
-import type { TimedString } from '../text-output.js';
+import type { TimedString } from '../core/text-output.js';
 import type { Clock } from './clock.js';
 
 /**

@@ -1,5 +1,5 @@
 import { voice } from '@livekit/agents';
-import { TextOutputBase, type TimedString } from '../text-output.js';
+import { TextOutputBase, type TimedString } from '../core/text-output.js';
 import type { SpokenPacer } from './spoken-pacer.js';
 
 /** What the tap reads from the session: its audio output, and its agent state events. */

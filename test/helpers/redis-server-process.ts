@@ -7,7 +7,7 @@
 import { initializeLogger } from '@livekit/agents';
 import { Redis } from 'ioredis';
 import { createStreamingServer } from '../../src/server/index.js';
-import { RedisFrameLog, RedisSessionStore } from '../../src/stores/redis.js';
+import { RedisFrameLog, RedisSessionStore } from '../../src/session/stores/redis.js';
 import { ConversationLLM, conversationAgent } from './conversation-llm.js';
 
 initializeLogger({ pretty: false, level: 'error' });

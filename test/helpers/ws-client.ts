@@ -1,5 +1,5 @@
 import { WebSocket } from 'ws';
-import type { ServerFrame } from '../../src/protocol.js';
+import type { ServerFrame } from '../../src/protocol/frames.js';
 
 /** A real `ws` client that records every frame the server sends. */
 export class TestClient {

@@ -1,4 +1,4 @@
-import type { ErrorCode } from '../../src/protocol.js';
+import type { ErrorCode } from '../../src/protocol/frames.js';
 
 /** A small seeded PRNG, so a failing fuzz run can be replayed exactly. */
 export function prng(seed: number) {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ServerFrame } from '../../src/protocol.js';
+import type { ServerFrame } from '../../src/protocol/frames.js';
 import { ScriptedChunkLLM } from '../helpers/scripted-llm.js';
 import { startServer } from '../helpers/server.js';
 import { createAgent } from '../helpers/session.js';

@@ -1,6 +1,6 @@
 import { WebSocket } from 'ws';
-import type { ServerFrame } from '../protocol.js';
-import { Waiters } from '../waiters.js';
+import { Waiters } from '../core/waiters.js';
+import type { ServerFrame } from '../protocol/frames.js';
 import { type Corkable, tickCork } from './tick-cork.js';
 
 /**

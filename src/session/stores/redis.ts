@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import type { SequencedFrame } from '../protocol.js';
-import type { FrameLog, FrameLogRead } from '../server/frame-log.js';
-import { contiguousRead, isTurnFrame, loggedForm, TEXTS_KEPT } from '../server/frame-log.js';
-import type { ConversationRecord, SessionStore, StoredSession } from '../server/session-store.js';
+import type { SequencedFrame } from '../../protocol/frames.js';
+import type { FrameLog, FrameLogRead } from '../frame-log.js';
+import { contiguousRead, isTurnFrame, loggedForm, TEXTS_KEPT } from '../frame-log.js';
+import type { ConversationRecord, SessionStore, StoredSession } from '../store.js';
 
 /**
  * The one method this module needs of a Redis client: ioredis's `call(command, ...args)`. Pass an

@@ -1,5 +1,5 @@
 import type { voice } from '@livekit/agents';
-import type { ResultEvent } from '../protocol.js';
+import type { ResultEvent } from '../protocol/frames.js';
 
 type RunEvent = voice.testing.RunEvent;
 

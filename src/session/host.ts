@@ -1,17 +1,11 @@
 import { timingSafeEqual } from 'node:crypto';
-import { errorFrame, type ReadyFrame, type SequencedFrame } from '../protocol.js';
+import { errorFrame, type ReadyFrame, type SequencedFrame } from '../protocol/frames.js';
 import type { FrameLog } from './frame-log.js';
 import type { FrameSink } from './frame-sender.js';
 import { LiveSession, type Restored } from './live-session.js';
 import type { ConnectionContext, ResolvedOptions } from './options.js';
-import {
-  createResumeToken,
-  identityDigest,
-  identityKey,
-  SessionRegistry,
-  tokenKey,
-} from './session-registry.js';
-import type { SessionStore } from './session-store.js';
+import { createResumeToken, identityDigest, identityKey, SessionRegistry, tokenKey } from './registry.js';
+import type { SessionStore } from './store.js';
 
 /** How often a process waiting for another to give a session up looks again. */
 const TAKEOVER_POLL_MS = 50;

@@ -1,4 +1,4 @@
-import type { SequencedFrame } from '../protocol.js';
+import type { SequencedFrame } from '../protocol/frames.js';
 
 /**
  * Finished turns whose text is kept to restate after a gap, the newest first. A client that drops

@@ -1,11 +1,15 @@
+// The engine's options, in one place for every front end: the agent options and socket limits that
+// createStreamingServer and createAISDKChats share, the stores, and the protocol server's own (which are
+// mostly the engine's: resume window, sessions, queue). It lives with the engine so that the engine and
+// both front ends import it downward.
 import type { Server as HttpServer, IncomingMessage } from 'node:http';
 import type { llm, voice } from '@livekit/agents';
-import { OptionChecks } from '../option-checks.js';
-import { MAX_TRANSCRIPT_ITEMS } from '../protocol.js';
-import { clusterStores } from './cluster-stores.js';
+import { OptionChecks } from '../core/option-checks.js';
+import { MAX_TRANSCRIPT_ITEMS } from '../protocol/frames.js';
 import { type AccumulatedBudget, DEFAULT_ACCUMULATED_BUDGET } from './event-frames.js';
 import { type FrameLog, MemoryFrameLog, type MemoryFrameLogOptions } from './frame-log.js';
-import type { SessionStore } from './session-store.js';
+import type { SessionStore } from './store.js';
+import { clusterStores } from './stores/cluster.js';
 
 /** What the factories learn about the connection they build for. */
 export interface ConnectionContext {

@@ -1,13 +1,13 @@
 import { voice } from '@livekit/agents';
-import type { StreamEvent } from '../events.js';
-import type { ErrorCode, ResultFrame } from '../protocol.js';
-import { errorFrame } from '../protocol.js';
-import type { StreamReader } from '../stream-reader.js';
-import type { StreamingTextOutput } from '../streaming-text-output.js';
+import type { StreamEvent } from '../core/events.js';
+import type { StreamReader } from '../core/stream-reader.js';
+import type { StreamingTextOutput } from '../core/streaming-text-output.js';
+import type { ErrorCode, ResultFrame } from '../protocol/frames.js';
+import { errorFrame } from '../protocol/frames.js';
 import { TIMED_OUT, withDeadline } from './deadline.js';
 import type { EventFramer } from './event-frames.js';
-import { startPump } from './event-pump.js';
 import type { FrameSink } from './frame-sender.js';
+import { startPump } from './pump.js';
 import { toResultEvents } from './run-events.js';
 
 export interface TurnContext {

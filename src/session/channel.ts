@@ -1,5 +1,5 @@
-import { errorFrame, type SequencedFrame, type ServerFrame } from '../protocol.js';
-import { Waiters } from '../waiters.js';
+import { Waiters } from '../core/waiters.js';
+import { errorFrame, type SequencedFrame, type ServerFrame } from '../protocol/frames.js';
 import { type FrameLog, TEXTS_KEPT } from './frame-log.js';
 import type { FrameSink } from './frame-sender.js';
 

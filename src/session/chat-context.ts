@@ -1,5 +1,5 @@
 import { llm, type voice } from '@livekit/agents';
-import type { TranscriptItem } from '../protocol.js';
+import type { TranscriptItem } from '../protocol/frames.js';
 
 /**
  * Appends a conversation restored from elsewhere (another process's log, the messages an AI SDK

@@ -1,7 +1,7 @@
 import { type llm, voice } from '@livekit/agents';
-import type { StreamEvent } from '../events.js';
-import type { StreamReader } from '../stream-reader.js';
-import { StreamingTextOutput } from '../streaming-text-output.js';
+import type { StreamEvent } from '../core/events.js';
+import type { StreamReader } from '../core/stream-reader.js';
+import { StreamingTextOutput } from '../core/streaming-text-output.js';
 import type { SessionOptions } from './options.js';
 
 /**

@@ -1,4 +1,4 @@
-import type { StreamReader } from '../stream-reader.js';
+import type { StreamReader } from '../core/stream-reader.js';
 import type { EventFramer } from './event-frames.js';
 import type { FrameSink } from './frame-sender.js';
 

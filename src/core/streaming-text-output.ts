@@ -151,7 +151,7 @@ export class StreamingTextOutput<E extends StreamEvent = TextEvent> extends Text
    * Puts a new output on `session.output.transcription`. If one is already there (the room's
    * transcription output, say), the new output chains in front of it instead of replacing it;
    * attached before `session.start({ room })`, it chains in front of the room's output once the
-   * session starts (`src/attach.ts`). `timing` picks generated or spoken text (`src/timing/`).
+   * session starts (`src/core/attach.ts`). `timing` picks generated or spoken text (`src/timing/`).
    */
   static attach<const O extends AttachOptions = Record<never, never>>(
     session: SessionWithOutput,

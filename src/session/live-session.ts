@@ -1,16 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import { llm, type voice } from '@livekit/agents';
-import type { StreamEvent } from '../events.js';
-import { clientWantsAccumulated } from '../negotiation.js';
-import type { ErrorCode } from '../protocol.js';
-import type { StreamReader } from '../stream-reader.js';
-import type { StreamingTextOutput } from '../streaming-text-output.js';
+import type { StreamEvent } from '../core/events.js';
+import type { StreamReader } from '../core/stream-reader.js';
+import type { StreamingTextOutput } from '../core/streaming-text-output.js';
+import type { ErrorCode } from '../protocol/frames.js';
+import { clientWantsAccumulated } from '../protocol/negotiation.js';
+import { SessionChannel } from './channel.js';
 import { appendRestoredItems } from './chat-context.js';
 import { EventFramer } from './event-frames.js';
 import type { FrameLog } from './frame-log.js';
 import type { ConnectionContext, ResolvedOptions } from './options.js';
-import { SessionChannel } from './session-channel.js';
-import type { ConversationRecord } from './session-store.js';
+import type { ConversationRecord } from './store.js';
 import { attachServerReader, createTextSession } from './text-session.js';
 import { Turn } from './turn.js';
 

@@ -1,8 +1,8 @@
 import type { Worker } from 'node:cluster';
 import { randomUUID } from 'node:crypto';
-import type { SequencedFrame } from '../protocol.js';
-import { type FrameLog, type FrameLogRead, loggedForm, MemoryFrameLog } from './frame-log.js';
-import type { ConversationRecord, SessionStore, StoredSession } from './session-store.js';
+import type { SequencedFrame } from '../../protocol/frames.js';
+import { type FrameLog, type FrameLogRead, loggedForm, MemoryFrameLog } from '../frame-log.js';
+import type { ConversationRecord, SessionStore, StoredSession } from '../store.js';
 
 /**
  * The frame log and session store `runWorkers` shares between its workers when the server is given

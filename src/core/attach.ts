@@ -1,9 +1,9 @@
 import type { voice } from '@livekit/agents';
+import { type Clock, systemClock } from '../timing/clock.js';
+import { SpokenPacer } from '../timing/spoken-pacer.js';
+import { type SpokenSession, SpokenTap } from '../timing/spoken-tap.js';
 import type { SessionWithSpeech } from './run-steps.js';
 import type { TextOutput } from './text-output.js';
-import { type Clock, systemClock } from './timing/clock.js';
-import { SpokenPacer } from './timing/spoken-pacer.js';
-import { type SpokenSession, SpokenTap } from './timing/spoken-tap.js';
 
 /**
  * Where an output goes on a session, and what that costs the outputs already there.

@@ -1,5 +1,5 @@
-import type { StreamEvent, TextDeltaEvent } from '../events.js';
-import type { CompleteFrame, DeltaFrame, ToolCallFrame, ToolOutputFrame } from '../protocol.js';
+import type { StreamEvent, TextDeltaEvent } from '../core/events.js';
+import type { CompleteFrame, DeltaFrame, ToolCallFrame, ToolOutputFrame } from '../protocol/frames.js';
 
 export type EventFrame = DeltaFrame | CompleteFrame | ToolCallFrame | ToolOutputFrame;
 
