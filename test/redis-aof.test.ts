@@ -54,7 +54,9 @@ describe('a log read never hands out a hole in its seqs without saying so', () =
       resumeWindowMs: 30_000,
       rateLimit: false,
       createAgent: () => conversationAgent(),
-      createLLM: () => new ConversationLLM(),
+      // Paced at 1 ms a word: the turn is still running after Redis's kill and restart, whichever Node
+      // runs it (unpaced, Node 24 finished all 100,000 words while Redis was down).
+      createLLM: () => new ConversationLLM(1),
       frameLog: new RedisFrameLog(redis, { prefix: 'aof:', onError: (_e, where) => errors.push(where) }),
     });
     const client = await TestClient.connect(server.url);

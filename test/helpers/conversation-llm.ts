@@ -1,4 +1,4 @@
-import { setImmediate as immediate } from 'node:timers/promises';
+import { setImmediate as immediate, setTimeout as sleep } from 'node:timers/promises';
 import { type APIConnectOptions, DEFAULT_API_CONNECT_OPTIONS, llm, voice } from '@livekit/agents';
 import { z } from 'zod';
 
@@ -40,6 +40,10 @@ function chunksOf(text: string): string[] {
  * remembers what was said before a reconnect. Yields to the event loop between chunks.
  */
 export class ConversationLLM extends llm.LLM {
+  /** `chunkDelayMs` > 0 paces the reply (a turn that must still be running after a slow fault, on any Node). */
+  constructor(readonly chunkDelayMs = 0) {
+    super();
+  }
   label(): string {
     return 'conversation-llm';
   }
@@ -50,7 +54,7 @@ export class ConversationLLM extends llm.LLM {
 
 class ConversationStream extends llm.LLMStream {
   constructor(
-    owner: ConversationLLM,
+    private readonly owner: ConversationLLM,
     params: { chatCtx: llm.ChatContext; toolCtx?: ChatArgs['toolCtx']; connOptions: APIConnectOptions },
   ) {
     super(owner, params);
@@ -85,7 +89,8 @@ class ConversationStream extends llm.LLMStream {
     for (const chunk of chunksOf(text)) {
       if (this.abortController.signal.aborted) return;
       this.queue.put({ id: 'conv', delta: { role: 'assistant', content: chunk } });
-      await immediate();
+      if (this.owner.chunkDelayMs > 0) await sleep(this.owner.chunkDelayMs);
+      else await immediate();
     }
   }
 }
