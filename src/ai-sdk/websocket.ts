@@ -6,11 +6,12 @@ import {
   type WebSocketChatTransportRequest,
   type WebSocketChatTransportResponse,
 } from 'ai';
-import { type RawData, WebSocket, WebSocketServer } from 'ws';
+import { type RawData, type WebSocket, WebSocketServer } from 'ws';
 import { type HeartbeatPeer, startHeartbeat, watchPongs } from '../gate/heartbeat.js';
 import {
   ConnectionSlots,
   FORBIDDEN,
+  goAway,
   originAllowed,
   parseTarget,
   refuseUnclaimedUpgrade,
@@ -25,7 +26,6 @@ import type { ResolvedChatOptions } from './options.js';
 
 /** Bytes queued on a socket before a request stops sending and waits. */
 const HIGH_WATER_MARK = 64 * 1024;
-const CLOSE_HANDSHAKE_MS = 2_000;
 
 export interface ChatWebSocketOptions {
   /** Path of the WebSocket endpoint, e.g. `/api/chat/ws`. Other upgrade paths are left alone. */
@@ -85,18 +85,7 @@ export function attachChatWebSocket(
   async function close(): Promise<void> {
     server.off('upgrade', onUpgrade);
     stopHeartbeat();
-    const all = [...sockets].map((peer) => peer.socket);
-    await Promise.all(
-      all.map(
-        (ws) =>
-          new Promise<void>((resolve) => {
-            if (ws.readyState === WebSocket.CLOSED) return resolve();
-            ws.once('close', () => resolve());
-            ws.close(1001, 'server shutting down');
-            setTimeout(() => ws.terminate(), CLOSE_HANDSHAKE_MS).unref();
-          }),
-      ),
-    );
+    await Promise.all([...sockets].map((peer) => goAway(peer.socket)));
     wss.close();
   }
 

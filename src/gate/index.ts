@@ -5,6 +5,7 @@
  * one way.
  */
 export { type AppAnswer, askApp } from './ask-app.js';
+export { goAway } from './going-away.js';
 export { type AllowedOrigins, originAllowed } from './origin.js';
 export {
   BAD_TARGET,

@@ -6,13 +6,14 @@ import { startHeartbeat } from '../gate/heartbeat.js';
 import {
   BAD_TARGET,
   ConnectionSlots,
+  goAway,
   parseTarget,
   refuseRequest,
   refuseUnclaimedUpgrade,
   refuseUpgrade,
   SERVICE_UNAVAILABLE,
 } from '../gate/index.js';
-import { CLOSE_CODES, RESUME_QUERY } from '../protocol/frames.js';
+import { RESUME_QUERY } from '../protocol/frames.js';
 import { ensureFrameworkLogger } from '../session/framework-logger.js';
 import { SessionHost } from '../session/host.js';
 import { resolveOptions, type StreamingServerOptions } from '../session/options.js';
@@ -46,9 +47,6 @@ export interface StreamingServer {
   /** Closes every client with 1001 and every session, then the listener (only if we own it). */
   close(): Promise<void>;
 }
-
-/** How long a client gets to answer our close frame before its socket is cut. */
-const CLOSE_HANDSHAKE_MS = 2_000;
 
 export async function createStreamingServer(userOptions: StreamingServerOptions): Promise<StreamingServer> {
   const resolved = resolveOptions(userOptions);
@@ -153,10 +151,7 @@ export async function createStreamingServer(userOptions: StreamingServerOptions)
     for (const socket of pending) refuseUpgrade(socket, ...SERVICE_UNAVAILABLE);
     pending.clear();
     const all = [...connections];
-    for (const connection of all) {
-      connection.socket.close(CLOSE_CODES.goingAway, 'server shutting down');
-      setTimeout(() => connection.socket.terminate(), CLOSE_HANDSHAKE_MS).unref();
-    }
+    for (const connection of all) void goAway(connection.socket);
     await Promise.all(all.map((c) => c.closed));
     await sessionHost.closeAll();
     wss.close();
