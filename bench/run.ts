@@ -16,6 +16,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { initializeLogger } from '@livekit/agents';
+import { DEFAULT_COALESCE_MS } from '../src/session/options.js';
 import {
   capacitySection,
   machine,
@@ -41,6 +42,8 @@ import { wireBytes } from './scenarios/wire.js';
 initializeLogger({ pretty: false, level: 'error' });
 
 const smoke = process.argv.includes('--smoke');
+/** A comma-separated list of numbers from the environment ('' is none). */
+const numbers = (list: string) => list.split(',').filter(Boolean).map(Number);
 const selected = process.argv.slice(2).filter((a) => !a.startsWith('--'));
 const wanted = (name: string) => selected.length === 0 || selected.includes(name);
 const rounds = smoke ? 1 : 5;
@@ -66,6 +69,8 @@ const size = smoke
         rampRounds: 1,
         windows: [0, 16],
         windowsAt: 4,
+        rampWindows: [0, 16],
+        defaultWindow: DEFAULT_COALESCE_MS,
         perChunkRounds: 1,
       },
     }
@@ -88,8 +93,12 @@ const size = smoke
         workers: (process.env.BENCH_CAPACITY_WORKERS ?? '1,2').split(',').map(Number),
         perChunkAt: Number(process.env.BENCH_CAPACITY_PER_CHUNK_AT ?? 500),
         // Issue 21: the delivery window's latency and CPU at 500 sessions, per window.
-        windows: (process.env.BENCH_CAPACITY_WINDOWS ?? '0,16,33,50').split(',').map(Number),
+        windows: numbers(process.env.BENCH_CAPACITY_WINDOWS ?? '0,16,33,50'),
         windowsAt: Number(process.env.BENCH_CAPACITY_PER_CHUNK_AT ?? 500),
+        // Capacity ramps of ours per window (1 worker), each beside the framework alone.
+        rampWindows: numbers(process.env.BENCH_CAPACITY_RAMP_WINDOWS ?? '0,16,33,50'),
+        rampRounds: Number(process.env.BENCH_CAPACITY_RAMP_ROUNDS ?? 2),
+        defaultWindow: DEFAULT_COALESCE_MS,
       },
     };
 

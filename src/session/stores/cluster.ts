@@ -61,11 +61,30 @@ export function clusterStores(): { frameLog: FrameLog; sessionStore: SessionStor
   return { frameLog: new ClusterFrameLog(channel), sessionStore: new ClusterSessionStore(channel) };
 }
 
-/** The worker's end of the IPC channel: one request at a time per message, answers by id. */
+/**
+ * The worker's end of the IPC channel. Requests that want no answer (every frame's `append`) wait
+ * for the loop's check phase and leave together as one message: at model pace a busy worker handles
+ * many sessions' chunks per loop turn, and one IPC message per frame cost more CPU (serialising,
+ * the pipe write, the primary's parse) than the rest of our own work per chunk. Requests that want
+ * an answer are asked by id, after the waiting ones, so an `ask` always sees every earlier `fire`.
+ */
 class WorkerChannel {
   private next = 1;
   private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
   readonly takeovers = new Map<string, (sessionId: string) => void>();
+  /** Fired requests not sent yet, in order. */
+  private waiting: Array<[op: string, args: unknown[]]> = [];
+  private readonly sendWaiting = () => {
+    if (this.waiting.length === 0) return;
+    const batch = this.waiting;
+    this.waiting = [];
+    if (!process.connected) return;
+    const request: StoreRequest =
+      batch.length === 1
+        ? { lkst: 'store', op: batch[0]![0], args: batch[0]![1] }
+        : { lkst: 'store', op: 'batch', args: batch };
+    process.send!(request);
+  };
 
   constructor() {
     process.on('message', (message: StoreReply | TakeoverRequest) => {
@@ -80,19 +99,23 @@ class WorkerChannel {
     });
     // The primary is gone: nothing will answer.
     process.once('disconnect', () => {
+      this.waiting = [];
       for (const waiting of this.pending.values())
         waiting.reject(new Error('runWorkers: the primary is gone'));
       this.pending.clear();
     });
   }
 
-  /** In order with every other message: an `ask` sent after a `fire` sees it. */
+  /** In order with every other request: an `ask` made after a `fire` sees it. */
   fire(op: string, ...args: unknown[]): void {
-    if (process.connected) process.send!({ lkst: 'store', op, args } satisfies StoreRequest);
+    if (!process.connected) return;
+    if (this.waiting.length === 0) setImmediate(this.sendWaiting);
+    this.waiting.push([op, args]);
   }
 
   ask<T>(op: string, ...args: unknown[]): Promise<T> {
     if (!process.connected) return Promise.reject(new Error('runWorkers: the primary is gone'));
+    this.sendWaiting();
     const id = this.next++;
     return new Promise<T>((resolve, reject) => {
       this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
@@ -200,6 +223,14 @@ export class PrimaryStores {
   private run(worker: Worker, op: string, args: unknown[]): unknown {
     const [a, b] = args as [string, never];
     switch (op) {
+      case 'batch':
+        // Fired requests, in order; each one's failure is its own (nobody waits for an answer).
+        for (const [each, eachArgs] of args as Array<[string, unknown[]]>) {
+          try {
+            this.run(worker, each, eachArgs);
+          } catch {}
+        }
+        return;
       case 'append':
         return this.log.append(a, b as SequencedFrame);
       case 'read':
