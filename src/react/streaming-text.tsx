@@ -44,15 +44,24 @@ const Segment = memo(function Segment({ text }: { text: string }) {
   return <>{text}</>;
 });
 
+/**
+ * One paragraph's block. The open one renders its pieces, one text node each, so a commit only
+ * appends nodes; once closed it renders its text as one node (once: its pieces never change, so
+ * `memo` skips it from then on). A long reply then keeps one text node per paragraph, not one per
+ * delta: a 100,000-delta reply would otherwise hold 100,000 text nodes and as many React fibers.
+ */
 const Paragraph = memo(function Paragraph({
   pieces,
+  isClosed,
   className,
   cursor,
 }: {
   pieces: readonly string[];
+  isClosed: boolean;
   className: string | undefined;
   cursor: ReactNode;
 }) {
+  if (isClosed) return <div className={className}>{pieces.join('')}</div>;
   return (
     <div className={className}>
       {pieces.map((piece, i) => (
@@ -89,9 +98,15 @@ export const StreamingText = memo(function StreamingText({
     <>
       {closed.map((pieces, i) => (
         // biome-ignore lint/suspicious/noArrayIndexKey: paragraphs only ever append, so their index is a stable key
-        <Paragraph key={i} pieces={pieces} className={paragraphClassName} cursor={null} />
+        <Paragraph key={i} pieces={pieces} isClosed className={paragraphClassName} cursor={null} />
       ))}
-      <Paragraph key={closed.length} pieces={[...open]} className={paragraphClassName} cursor={cursor} />
+      <Paragraph
+        key={closed.length}
+        pieces={[...open]}
+        isClosed={false}
+        className={paragraphClassName}
+        cursor={cursor}
+      />
     </>
   );
 });

@@ -61,40 +61,45 @@ describe('StreamingText (livekit-streaming-text/react) in Chromium', () => {
     await page.waitForFunction(() => typeof (window as { send?: unknown }).send === 'function');
     const seen = await page.evaluate(
       () =>
-        new Promise<{ paragraphs: string[]; touchedAfterClose: number; closedSeen: number; commits: number }>(
-          (resolve) => {
-            /** Each paragraph block, once closed (a later one exists): the block, and mutations inside it since. */
-            const closed = new Map<Element, number>();
-            let touchedAfterClose = 0;
-            let commits = 0;
-            const observer = new MutationObserver((records) => {
-              commits++;
-              for (const record of records) {
-                for (const [block] of closed) if (block.contains(record.target)) touchedAfterClose++;
-              }
-              const blocks = [...document.querySelectorAll('.para')];
-              for (const block of blocks.slice(0, -1)) if (!closed.has(block)) closed.set(block, 0);
-              const reply = document.getElementById('reply');
-              if (reply && reply.dataset.status !== 'streaming') {
-                observer.disconnect();
-                const stillThere = [...closed.keys()].every((b) => b.isConnected);
-                resolve({
-                  paragraphs: blocks.map((b) => b.textContent ?? ''),
-                  touchedAfterClose: stillThere ? touchedAfterClose : -1,
-                  closedSeen: closed.size,
-                  commits,
-                });
-              }
-            });
-            observer.observe(document.body, {
-              subtree: true,
-              childList: true,
-              characterData: true,
-              attributes: true,
-            });
-            (window as unknown as { send: (m: string) => void }).send('go');
-          },
-        ),
+        new Promise<{
+          paragraphs: string[];
+          touchedAfterClose: number;
+          closedSeen: number;
+          commits: number;
+          nodesPerClosed: number[];
+        }>((resolve) => {
+          /** Each paragraph block, once closed (a later one exists): the block, and mutations inside it since. */
+          const closed = new Map<Element, number>();
+          let touchedAfterClose = 0;
+          let commits = 0;
+          const observer = new MutationObserver((records) => {
+            commits++;
+            for (const record of records) {
+              for (const [block] of closed) if (block.contains(record.target)) touchedAfterClose++;
+            }
+            const blocks = [...document.querySelectorAll('.para')];
+            for (const block of blocks.slice(0, -1)) if (!closed.has(block)) closed.set(block, 0);
+            const reply = document.getElementById('reply');
+            if (reply && reply.dataset.status !== 'streaming') {
+              observer.disconnect();
+              const stillThere = [...closed.keys()].every((b) => b.isConnected);
+              resolve({
+                paragraphs: blocks.map((b) => b.textContent ?? ''),
+                touchedAfterClose: stillThere ? touchedAfterClose : -1,
+                closedSeen: closed.size,
+                commits,
+                nodesPerClosed: blocks.slice(0, -1).map((b) => b.childNodes.length),
+              });
+            }
+          });
+          observer.observe(document.body, {
+            subtree: true,
+            childList: true,
+            characterData: true,
+            attributes: true,
+          });
+          (window as unknown as { send: (m: string) => void }).send('go');
+        }),
     );
     // Each paragraph in its own block (the blank line is the closing "\n" of an empty one).
     expect(seen.paragraphs.join('')).toBe(PARAGRAPHS.join('\n\n'));
@@ -103,6 +108,8 @@ describe('StreamingText (livekit-streaming-text/react) in Chromium', () => {
     expect(seen.commits).toBeGreaterThanOrEqual(3);
     expect(seen.closedSeen).toBeGreaterThan(40);
     expect(seen.touchedAfterClose).toBe(0);
+    // A closed paragraph is one text node, however many deltas it was made of.
+    expect(new Set(seen.nodesPerClosed)).toEqual(new Set([1]));
     await page.close();
   }, 60_000);
 });
