@@ -136,6 +136,46 @@ ${extra}
 ${CAPACITY_END}`;
 }
 
+/**
+ * Replaces the rows (and notes) of some scenarios in the main table of an existing BENCHMARKS.md with
+ * a later run's, in place, and says so under the first line: `npm run bench -- browser` re-measures
+ * one scenario without the hour of a full run. Rows of other scenarios stay as the full run wrote them.
+ */
+export function mergeScenarioRows(
+  markdown: string,
+  rows: Row[],
+  m: Report['machine'],
+  command: string,
+): string {
+  const scenarios = new Set(rows.map((r) => r.scenario));
+  const isOurs = (line: string) =>
+    [...scenarios].some((s) => line.startsWith(`| ${s} | `) || line.startsWith(`- **${s} / `));
+  const lines = markdown.split('\n');
+  const firstRow = lines.findIndex((l) => l.startsWith('| ') && isOurs(l));
+  const firstNote = lines.findIndex((l) => l.startsWith('- **') && isOurs(l));
+  const table = tableOf(rows).split('\n').slice(2);
+  const notes = rows.some((r) => r.note) ? notesOf(rows).split('\n') : [];
+  const out: string[] = [];
+  lines.forEach((line, i) => {
+    if (i === firstRow) out.push(...table);
+    if (i === firstNote) out.push(...notes);
+    // An earlier run of the same command: its line (and the blank line before it) go.
+    if (line.startsWith('Rows of ') && line.includes(command)) {
+      if (out.at(-1) === '') out.pop();
+      return;
+    }
+    if (!isOurs(line)) out.push(line);
+    if (i === 2)
+      out.push(
+        '',
+        `Rows of ${[...scenarios].join('; ')}: from a later run, \`${command}\`, on ${m.date.slice(0, 10)}, Node ${m.node}, load average ${m.load ?? 'unknown'}.`,
+      );
+  });
+  if (firstRow === -1)
+    throw new Error(`BENCHMARKS.md has no rows of ${[...scenarios].join('; ')} to replace`);
+  return out.join('\n');
+}
+
 /** Replaces (or appends) the capacity section of an existing BENCHMARKS.md. */
 export function mergeCapacitySection(markdown: string, section: string): string {
   const start = markdown.indexOf(CAPACITY_START);

@@ -17,10 +17,12 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { initializeLogger } from '@livekit/agents';
 import { DEFAULT_COALESCE_MS } from '../src/session/options.js';
+import { writeFigures } from './figures.js';
 import {
   capacitySection,
   machine,
   mergeCapacitySection,
+  mergeScenarioRows,
   printTable,
   type Report,
   type Row,
@@ -142,7 +144,10 @@ const markdown = join(outDir, 'BENCHMARKS.md');
 if (selected.length === 0 || smoke) {
   const json = smoke ? join(outDir, 'results.json') : join(root, 'bench/results.json');
   writeReport(report, json, markdown);
-  console.log(`wrote ${json} and ${markdown}`);
+  if (!smoke) writeFigures(root);
+  console.log(
+    `wrote ${json} and ${markdown}${smoke ? '' : ', and the figures of the README and docs/performance.md'}`,
+  );
 } else {
   const json = join(root, `bench/results-${selected.join('-')}.json`);
   writeFileSync(json, `${JSON.stringify(report, null, 2)}\n`);
@@ -153,8 +158,16 @@ if (selected.length === 0 || smoke) {
       '',
     );
     writeFileSync(markdown, mergeCapacitySection(readFileSync(markdown, 'utf8'), section));
-    console.log(`wrote ${json}; replaced the capacity section of ${markdown}`);
-  } else console.log(`wrote ${json} (BENCHMARKS.md is written by full runs and capacity runs only)`);
+    writeFigures(root);
+    console.log(`wrote ${json}; replaced the capacity section of ${markdown} and the figures quoted from it`);
+  } else if (selected.length === 1 && selected[0] === 'browser') {
+    writeFileSync(
+      markdown,
+      mergeScenarioRows(readFileSync(markdown, 'utf8'), rows, report.machine, 'npm run bench -- browser'),
+    );
+    writeFigures(root);
+    console.log(`wrote ${json}; replaced the Chromium rows of ${markdown} and the figures quoted from it`);
+  } else console.log(`wrote ${json} (BENCHMARKS.md is written by full, capacity and browser runs only)`);
 }
 const missed = rows.filter((r) => verdictOf(r) === 'missed');
 if (missed.length > 0)
