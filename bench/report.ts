@@ -138,7 +138,7 @@ ${CAPACITY_END}`;
 
 /**
  * Replaces the rows (and notes) of some scenarios in the main table of an existing BENCHMARKS.md with
- * a later run's, in place, and says so under the first line: `npm run bench -- browser` re-measures
+ * a later run's, in place, and says so under the line that says which run produced the file: `npm run bench -- browser` re-measures
  * one scenario without the hour of a full run. Rows of other scenarios stay as the full run wrote them.
  */
 export function mergeScenarioRows(
@@ -165,7 +165,7 @@ export function mergeScenarioRows(
       return;
     }
     if (!isOurs(line)) out.push(line);
-    if (i === 2)
+    if (line.startsWith('Produced by '))
       out.push(
         '',
         `Rows of ${[...scenarios].join('; ')}: from a later run, \`${command}\`, on ${m.date.slice(0, 10)}, Node ${m.node}, load average ${m.load ?? 'unknown'}.`,

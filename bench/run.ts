@@ -92,7 +92,7 @@ const size = smoke
         staggerMs: 1000,
         ramp: (process.env.BENCH_CAPACITY_RAMP ?? '50,100,200,400,800,1600,3200').split(',').map(Number),
         bisections: 2,
-        workers: (process.env.BENCH_CAPACITY_WORKERS ?? '1,2').split(',').map(Number),
+        workers: numbers(process.env.BENCH_CAPACITY_WORKERS ?? '1,2'),
         perChunkAt: Number(process.env.BENCH_CAPACITY_PER_CHUNK_AT ?? 500),
         // Issue 21: the delivery window's latency and CPU at 500 sessions, per window.
         windows: numbers(process.env.BENCH_CAPACITY_WINDOWS ?? '0,16,33,50'),

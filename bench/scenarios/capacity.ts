@@ -46,8 +46,8 @@ export interface CapacityOptions {
   /** Ours' delivery window (`coalesceMs`) in one ramp; set per ramp from `rampWindows`. */
   coalesceMs?: number;
   /**
-   * The delivery windows ours ramps at on 1 worker, each a row beside the framework alone; the first
-   * is also the window of the 2-worker ramps. Default: the server's default window only.
+   * The delivery windows ours ramps at on 1 worker, each a row beside the framework alone; 2 workers
+   * ramp at `defaultWindow` only. Default: the server's default window only.
    */
   rampWindows?: number[];
   /** The server's default `coalesceMs`: the window the capacity bar is judged at. */
@@ -415,13 +415,14 @@ function ratioSpread(a: Ramps, b: Ramps): { min: number; max: number } {
 
 export async function capacity(o: CapacityOptions): Promise<{ rows: Row[]; ramps: RampResult[] }> {
   const defaultWindow = o.defaultWindow ?? 0;
-  const windows = o.rampWindows ?? [defaultWindow];
+  // Every window on 1 worker; 2 workers at the default window only.
+  const windowsOf = (workers: number) =>
+    workers === 1 ? (o.rampWindows ?? [defaultWindow]) : [defaultWindow];
   const ramps: RampResult[] = [];
   for (let round = 0; round < (o.rampRounds ?? 2); round++) {
     for (const workers of o.workers) {
       for (const kind of ['raw', 'framework'] as const) ramps.push(await ramp(kind, workers, o));
-      // Every window on 1 worker; 2 workers at the default window only.
-      for (const window of workers === 1 ? windows : [defaultWindow])
+      for (const window of windowsOf(workers))
         ramps.push(await ramp('ours', workers, { ...o, coalesceMs: window }));
     }
   }
@@ -433,7 +434,8 @@ export async function capacity(o: CapacityOptions): Promise<{ rows: Row[]; ramps
   const rows: Row[] = [];
   for (const workers of o.workers) {
     const framework = find('framework', workers);
-    for (const window of workers === 1 ? windows : [defaultWindow]) {
+    const raw = find('raw', workers);
+    for (const window of windowsOf(workers)) {
       const r = find('ours', workers, window);
       const isDefault = window === defaultWindow;
       const contestant = `${label.ours}, coalesceMs ${window}${isDefault ? ' (default)' : ''}, ${workers} worker${workers > 1 ? 's' : ''}`;
@@ -459,9 +461,9 @@ export async function capacity(o: CapacityOptions): Promise<{ rows: Row[]; ramps
         metric: 'capacity vs raw ws',
         unit: 'sessions',
         value: r.capacity,
-        ratio: r.capacity / find('raw', workers).capacity,
+        ratio: r.capacity / raw.capacity,
         baseline: 'raw ws',
-        spread: ratioSpread(r, find('raw', workers)),
+        spread: ratioSpread(r, raw),
       });
     }
     for (const kind of ['framework', 'raw'] as const) {
