@@ -38,6 +38,18 @@ describe('StreamingAgentClient rejects a bad option at construction, naming it a
     expect(make({ protocols: ['chat.v1'] })).not.toThrow();
   });
 
+  it('coalesceMs: TypeError for a non-number, RangeError below 0 or past 1000 ms', () => {
+    expect(make({ coalesceMs: '16' })).toThrow(
+      new TypeError('StreamingAgentClient: coalesceMs must be a number of milliseconds, got "16"'),
+    );
+    expect(make({ coalesceMs: -1 })).toThrow(
+      new RangeError('StreamingAgentClient: coalesceMs must be between 0 and 1000 ms, got -1'),
+    );
+    expect(make({ coalesceMs: 1001 })).toThrow(RangeError);
+    expect(make({ coalesceMs: Number.NaN })).toThrow(/coalesceMs .* got NaN/);
+    expect(make({ coalesceMs: 0 })).not.toThrow();
+  });
+
   it('reconnect: TypeError unless a boolean or an options object', () => {
     expect(make({ reconnect: 'yes' })).toThrow(/reconnect must be a boolean or \{ initialDelayMs.*got "yes"/);
     expect(make({ reconnect: null })).toThrow(TypeError);

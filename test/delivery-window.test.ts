@@ -3,7 +3,9 @@ import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket, WebSocketServer } from 'ws';
+import { StreamingAgentClient } from '../src/client/index.js';
 import type { ServerFrame } from '../src/protocol/frames.js';
+import { askedCoalesceMs, withCoalesce } from '../src/protocol/negotiation.js';
 import { createStreamingServer } from '../src/server/index.js';
 import { FrameSender } from '../src/session/frame-sender.js';
 import { startResumingServer, startServer } from './helpers/server.js';
@@ -275,5 +277,74 @@ describe('the delivery window on a server', () => {
     await back.waitFor((f) => f.type === 'result');
     expect(textOfTurn([frames[0]!, ...back.frames.slice(1)])).toBe(text);
     back.socket.close();
+  });
+});
+
+describe('a delivery window the client asks for (?coalesceMs=)', () => {
+  const reply = 'word '.repeat(20_000);
+  /** The delta frames of one long reply, for a raw client that opens `query` on a default server. */
+  const deltasWith = async (query: string) => {
+    const server = await startServer({ script: [{ input: 'long', content: reply }] });
+    const client = await TestClient.connect(`${server.url}${query}`);
+    const frames = await client.turn('long', 60_000);
+    client.socket.close();
+    expect(textOfTurn(frames)).toBe(reply);
+    return frames.filter((f) => f.type === 'delta').length;
+  };
+
+  it('ignores an ask that is not a number of ms, and caps a long one at 1000 ms', async () => {
+    for (const bad of ['abc', '-5', '1e3', 'Infinity', '99999999', '', '16ms']) {
+      expect(askedCoalesceMs(`/ws?coalesceMs=${encodeURIComponent(bad)}`), bad).toBe(0);
+    }
+    expect(askedCoalesceMs('/ws')).toBe(0);
+    expect(askedCoalesceMs(undefined)).toBe(0);
+    expect(askedCoalesceMs('/ws?a=1&coalesceMs=16')).toBe(16);
+    expect(askedCoalesceMs('/ws?coalesceMs=5000')).toBe(1000);
+    // On a real server a bad ask is no window: many frames (only backpressure merges), not a few.
+    expect(await deltasWith('?coalesceMs=-5')).toBeGreaterThan(20);
+  });
+
+  it("a server with no window of its own merges a client's deltas when that client asks", async () => {
+    // FakeLLM hands over its 33,334 chunks at once: with no window, only backpressure merges them
+    // (tens to hundreds of frames); within 1 s windows they are a handful.
+    const none = await deltasWith('');
+    const asked = await deltasWith('?coalesceMs=1000');
+    expect(none).toBeGreaterThan(20);
+    expect(asked).toBeLessThanOrEqual(5);
+  });
+
+  it('our client asks for 16 ms unless told otherwise; 0 asks for nothing', async () => {
+    expect(withCoalesce('ws://h/ws?accumulated=0', 16)).toBe('ws://h/ws?accumulated=0&coalesceMs=16');
+    expect(withCoalesce('ws://h/ws?coalesceMs=5#x', 16)).toBe('ws://h/ws?coalesceMs=5#x');
+    expect(withCoalesce('ws://h/ws', 0)).toBe('ws://h/ws');
+    const server = await startServer({ script: [{ input: 'long', content: reply }] });
+    const urls: string[] = [];
+    class Recording extends WebSocket {
+      constructor(url: string, protocols?: string | string[]) {
+        urls.push(url);
+        super(url, protocols);
+      }
+    }
+    const deltaEvents = async (options: { coalesceMs?: number }) => {
+      const client = new StreamingAgentClient(server.url, { WebSocket: Recording, ...options });
+      await client.connect();
+      let events = 0;
+      let text = '';
+      for await (const frame of client.ask('long')) {
+        if (frame.type === 'delta') {
+          events++;
+          text += frame.delta;
+        }
+      }
+      client.close();
+      expect(text).toBe(reply);
+      return events;
+    };
+    const asked = await deltaEvents({});
+    const unasked = await deltaEvents({ coalesceMs: 0 });
+    expect(new URL(urls[0]!).searchParams.get('coalesceMs')).toBe('16');
+    expect(new URL(urls[1]!).searchParams.has('coalesceMs')).toBe(false);
+    expect(unasked).toBeGreaterThan(20);
+    expect(asked).toBeLessThan(unasked / 4);
   });
 });

@@ -1,3 +1,4 @@
+import { MAX_ASKED_COALESCE_MS } from '../protocol/negotiation.js';
 import type { ReconnectOptions } from './reconnect.js';
 import type { WebSocketConstructor } from './websocket-like.js';
 
@@ -16,7 +17,19 @@ export interface StreamingAgentClientOptions {
    * that fits in the server's `maxPayload` is sent. Default false (the hook turns it on).
    */
   sendTranscript?: boolean;
+  /**
+   * The delivery window to ask the server for: deltas that come within this many ms of the last
+   * delta frame leave together, as one frame (the first after a pause leaves at once). A page
+   * shows at most one update per display frame, and the browser pays for every message: after a
+   * fast reply of 100,000 one-delta messages a garbage collection stalls the page for tens of ms.
+   * 0: every delta as its own frame (unless the server's `coalesceMs` merges them). A server takes
+   * the longer of its window and this one, at most 1000 ms. Default 16 (one display frame).
+   */
+  coalesceMs?: number;
 }
+
+/** The delivery window a client asks for unless told otherwise: one display frame at 60 Hz. */
+export const DEFAULT_CLIENT_COALESCE_MS = 16;
 
 /** The longest delay `setTimeout` honours; past it Node and browsers fire at once. */
 export const MAX_TIMER_MS = 2 ** 31 - 1;
@@ -83,7 +96,7 @@ export function validateClientOptions(url: unknown, options: unknown): void {
   if (typeof url !== 'string' || url === '') throw fail(TypeError, 'url', 'a non-empty string', url);
   if (options === undefined) return;
   if (options === null || typeof options !== 'object') throw fail(TypeError, 'options', 'an object', options);
-  const { WebSocket, protocols, reconnect, connectTimeoutMs, sendTranscript } = options as Record<
+  const { WebSocket, protocols, reconnect, connectTimeoutMs, sendTranscript, coalesceMs } = options as Record<
     string,
     unknown
   >;
@@ -102,4 +115,11 @@ export function validateClientOptions(url: unknown, options: unknown): void {
   }
   checkReconnect(reconnect);
   checkMs('connectTimeoutMs', connectTimeoutMs, 1);
+  if (coalesceMs !== undefined) {
+    if (typeof coalesceMs !== 'number')
+      throw fail(TypeError, 'coalesceMs', 'a number of milliseconds', coalesceMs);
+    if (!(coalesceMs >= 0 && coalesceMs <= MAX_ASKED_COALESCE_MS)) {
+      throw fail(RangeError, 'coalesceMs', `between 0 and ${MAX_ASKED_COALESCE_MS} ms`, coalesceMs);
+    }
+  }
 }

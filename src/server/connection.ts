@@ -10,6 +10,7 @@ import {
   type ReadyFrame,
   type ResumeFrame,
 } from '../protocol/frames.js';
+import { askedCoalesceMs } from '../protocol/negotiation.js';
 import { transcriptChatItems } from '../session/chat-context.js';
 import { FrameSender } from '../session/frame-sender.js';
 import { identityOf, type Recovered, type SessionHost } from '../session/host.js';
@@ -51,7 +52,8 @@ export class Connection {
   ) {
     this.sender = new FrameSender(socket, options.highWaterMark, {
       transport: context.request.socket,
-      coalesceMs: options.coalesceMs,
+      // The longer of the server's window and the one this client asked for (a browser asks).
+      coalesceMs: Math.max(options.coalesceMs, askedCoalesceMs(context.request.url)),
     });
     this.limiter = options.rateLimit
       ? new RateLimiter(options.rateLimit.burst, options.rateLimit.perSecond)
