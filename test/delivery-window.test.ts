@@ -173,6 +173,28 @@ describe('the delivery window (coalesceMs) on one socket', () => {
     expect(received[1]).toMatchObject({ delta: 'bc', accumulated: 'abc' });
   });
 
+  it('deltas slower than the window go at once, also right after a burst it held', async () => {
+    const { sender, received, arrived, transport } = await socketPair(50);
+    const sentAtOnce = (part: string, text: string) => {
+      sender.send(delta(part, text));
+      // Handed to the socket in this very call (a held delta waits for the window's timer).
+      return transport.writableLength > 0;
+    };
+    expect(sentAtOnce('a', 'a')).toBe(true);
+    await arrived(1);
+    expect(sentAtOnce('b', 'ab')).toBe(false);
+    // A model's pace, one delta per 70 ms against a 50 ms window: none waits, none needs a timer,
+    // also the first after the held one, though it comes less than a window after that one left.
+    let text = 'ab';
+    for (const part of ['c', 'd', 'e']) {
+      await new Promise((resolve) => setTimeout(resolve, 70));
+      text += part;
+      expect(sentAtOnce(part, text), part).toBe(true);
+    }
+    await arrived(5);
+    expect(received.map((f) => (f.type === 'delta' ? f.delta : f.type))).toEqual(['a', 'b', 'c', 'd', 'e']);
+  });
+
   it('a client that closes mid-window: the waiting text is dropped, its timer cleared, nothing throws', async () => {
     const { sender, client, socket, received, arrived } = await socketPair(FOREVER);
     const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;

@@ -55,10 +55,12 @@ export interface FrameSenderOptions<F = ServerFrame> {
   /** The socket under the WebSocket, to batch a tick's frames; without it every frame is its own write. */
   transport?: Corkable | undefined;
   /**
-   * The delivery window: after a delta frame goes out, the deltas that come within this many
-   * milliseconds wait and leave together, as one frame in one write, when it ends. Anything
-   * else (a `complete`, a tool step, a `result`, an `error`) sends what waits first, then goes
-   * out at once. 0 (default): every delta leaves in its own tick, as it comes.
+   * The delivery window: a delta that comes within this many milliseconds of the one before it
+   * waits, and the deltas that wait leave together, as one frame in one write, this long after
+   * the last delta frame went out. A delta after a longer pause leaves at once, so a model slower
+   * than one delta per window (50 a second against a 16 ms window) is never held. Anything else
+   * (a `complete`, a tool step, a `result`, an `error`) sends what waits first, then goes out at
+   * once. 0 (default): every delta leaves in its own tick, as it comes.
    */
   coalesceMs?: number;
   /** Which frames merge, and how (default: this package's protocol). */
@@ -81,8 +83,10 @@ export class FrameSender<Frame = ServerFrame> implements FrameSink<Frame> {
   private held: Frame | undefined;
   private heldOwned = false;
   private windowTimer: NodeJS.Timeout | undefined;
-  /** When the last delta frame went out: a delta within `coalesceMs` of it waits. */
+  /** When the last delta came: the next one waits if it comes within `coalesceMs` of it. */
   private lastDeltaAt = Number.NEGATIVE_INFINITY;
+  /** When the last delta frame went out: what waits leaves `coalesceMs` after it. */
+  private lastSentAt = Number.NEGATIVE_INFINITY;
   // One shared callback: ws calls it as each frame is handed to the kernel.
   private readonly onWritten = () => {
     if (this.drainWaiters.size > 0 && (!this.isOpen || this.socket.bufferedAmount <= this.lowWaterMark)) {
@@ -136,6 +140,7 @@ export class FrameSender<Frame = ServerFrame> implements FrameSink<Frame> {
       // Nothing overtakes text that waits; and what follows it starts a fresh window.
       this.sendHeld();
       this.lastDeltaAt = Number.NEGATIVE_INFINITY;
+      this.lastSentAt = Number.NEGATIVE_INFINITY;
     }
     this.write(frame);
   }
@@ -152,22 +157,24 @@ export class FrameSender<Frame = ServerFrame> implements FrameSink<Frame> {
   }
 
   private hold(frame: Frame): void {
+    const now = performance.now();
+    const sinceLast = now - this.lastDeltaAt;
+    this.lastDeltaAt = now;
     if (this.held !== undefined) {
       const merged = this.deltas.merge(this.held, frame, this.heldOwned);
       if (merged !== undefined) {
         this.held = merged;
         this.heldOwned = true;
         // The window is over (its timer is late: a busy loop): go now, not at the timer.
-        if (performance.now() - this.lastDeltaAt >= this.coalesceMs) this.sendHeld();
+        if (now - this.lastSentAt >= this.coalesceMs) this.sendHeld();
         return;
       }
       // Another generation's delta: what waits goes first, and this one waits in a new window.
       this.sendHeld();
-    }
-    const now = performance.now();
-    if (this.held === undefined && now - this.lastDeltaAt >= this.coalesceMs) {
-      // The first delta after a quiet spell goes at once: the window costs no time to first text.
-      this.lastDeltaAt = now;
+    } else if (sinceLast >= this.coalesceMs) {
+      // Deltas slower than the window (a model's pace, or the first after a pause) go at once:
+      // the window costs them no time and no timer.
+      this.lastSentAt = now;
       this.write(frame);
       return;
     }
@@ -177,7 +184,7 @@ export class FrameSender<Frame = ServerFrame> implements FrameSink<Frame> {
     // would make a new list for nearly every window.
     this.windowTimer ??= setTimeout(
       this.endWindow,
-      Math.max(1, Math.ceil(this.lastDeltaAt + this.coalesceMs - now)),
+      Math.max(1, Math.ceil(this.lastSentAt + this.coalesceMs - now)),
     );
   }
 
@@ -187,7 +194,7 @@ export class FrameSender<Frame = ServerFrame> implements FrameSink<Frame> {
     const held = this.held;
     if (held === undefined) return;
     this.held = undefined;
-    this.lastDeltaAt = performance.now();
+    this.lastSentAt = performance.now();
     if (this.isOpen) this.write(held);
   }
 
