@@ -20,11 +20,7 @@ import {
 } from '../protocol/frames.js';
 import { withCoalesce, withoutAccumulated } from '../protocol/negotiation.js';
 import { FrameQueue } from './frame-queue.js';
-import {
-  DEFAULT_CLIENT_COALESCE_MS,
-  type StreamingAgentClientOptions,
-  validateClientOptions,
-} from './options.js';
+import { type StreamingAgentClientOptions, validateClientOptions } from './options.js';
 import { Backoff, DEFAULT_MAX_FAILED_RESUMES } from './reconnect.js';
 import { type OutgoingMessage, ResumeState } from './resume.js';
 import { defaultWebSocket, OPEN, type WebSocketConstructor, type WebSocketLike } from './websocket-like.js';
@@ -223,11 +219,8 @@ export class StreamingAgentClient {
       try {
         // It rebuilds `accumulated` from the deltas: ask the server to leave it off the wire.
         const url = resuming ? this.resume.url(this.url) : this.url;
-        // And it asks for a delivery window (`coalesceMs`: one display frame unless told).
-        const asked = withCoalesce(
-          withoutAccumulated(url),
-          this.options.coalesceMs ?? DEFAULT_CLIENT_COALESCE_MS,
-        );
+        // And it asks for the delivery window its `coalesceMs` says, if any.
+        const asked = withCoalesce(withoutAccumulated(url), this.options.coalesceMs ?? 0);
         socket = new this.WebSocketClass(asked, this.options.protocols);
       } catch (error) {
         fail((error as Error).message);

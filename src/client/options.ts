@@ -18,18 +18,15 @@ export interface StreamingAgentClientOptions {
    */
   sendTranscript?: boolean;
   /**
-   * The delivery window to ask the server for: deltas that come within this many ms of the last
-   * delta frame leave together, as one frame (the first after a pause leaves at once). A page
-   * shows at most one update per display frame, and the browser pays for every message: after a
-   * fast reply of 100,000 one-delta messages a garbage collection stalls the page for tens of ms.
-   * 0: every delta as its own frame (unless the server's `coalesceMs` merges them). A server takes
-   * the longer of its window and this one, at most 1000 ms. Default 16 (one display frame).
+   * The delivery window to ask the server for, in ms (at most 1000): deltas that come within it
+   * of the one before leave together, as one frame. Default 0: ask for none. Worth 16 (one
+   * display frame) for a page that a very fast model streams to: the browser pays for every
+   * WebSocket message, and after 100,000 one-delta messages a garbage collection stalls the page
+   * for tens of ms. It costs the server capacity at load (see the guide's Delivery window).
    */
   coalesceMs?: number;
 }
 
-/** The delivery window a client asks for unless told otherwise: one display frame at 60 Hz. */
-export const DEFAULT_CLIENT_COALESCE_MS = 16;
 
 /** The longest delay `setTimeout` honours; past it Node and browsers fire at once. */
 export const MAX_TIMER_MS = 2 ** 31 - 1;
