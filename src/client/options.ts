@@ -27,7 +27,6 @@ export interface StreamingAgentClientOptions {
   coalesceMs?: number;
 }
 
-
 /** The longest delay `setTimeout` honours; past it Node and browsers fire at once. */
 export const MAX_TIMER_MS = 2 ** 31 - 1;
 
