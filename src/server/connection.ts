@@ -52,7 +52,7 @@ export class Connection {
   ) {
     this.sender = new FrameSender(socket, options.highWaterMark, {
       transport: context.request.socket,
-      // The longer of the server's window and the one this client asked for (a browser asks).
+      // The longer of the server's window and the one this client asked for (`?coalesceMs=`).
       coalesceMs: Math.max(options.coalesceMs, askedCoalesceMs(context.request.url)),
     });
     this.limiter = options.rateLimit
