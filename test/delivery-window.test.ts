@@ -305,34 +305,62 @@ describe('the delivery window on a server', () => {
 describe('a delivery window the client asks for (?coalesceMs=)', () => {
   const reply = 'word '.repeat(20_000);
   /** The delta frames of one long reply, for a raw client that opens `query` on a default server. */
-  const deltasWith = async (query: string) => {
+  const deltasWith = async (query: string) => (await turnWith(query)).deltas;
+  /** The delta frames of the long reply, and how long the turn took. */
+  const turnWith = async (query: string) => {
     const server = await startServer({ script: [{ input: 'long', content: reply }] });
     const client = await TestClient.connect(`${server.url}${query}`);
+    const started = performance.now();
     const frames = await client.turn('long', 60_000);
+    const ms = performance.now() - started;
     client.socket.close();
     expect(textOfTurn(frames)).toBe(reply);
-    return frames.filter((f) => f.type === 'delta').length;
+    return { deltas: frames.filter((f) => f.type === 'delta').length, ms };
   };
+  /** What a window of `windowMs` allows in `ms`: the first delta, one frame per window, the last. */
+  const allowed = (windowMs: number, ms: number) => 2 + Math.ceil(ms / windowMs);
 
   it('ignores an ask that is not a number of ms, and caps a long one at 1000 ms', async () => {
-    for (const bad of ['abc', '-5', '1e3', 'Infinity', '99999999', '', '16ms']) {
+    for (const bad of ['abc', '-5', '1e3', 'Infinity', '', '1.', '.5', '16ms']) {
       expect(askedCoalesceMs(`/ws?coalesceMs=${encodeURIComponent(bad)}`), bad).toBe(0);
     }
     expect(askedCoalesceMs('/ws')).toBe(0);
     expect(askedCoalesceMs(undefined)).toBe(0);
     expect(askedCoalesceMs('/ws?a=1&coalesceMs=16')).toBe(16);
     expect(askedCoalesceMs('/ws?coalesceMs=5000')).toBe(1000);
+    expect(askedCoalesceMs('/ws?coalesceMs=999999999999')).toBe(1000);
     // On a real server a bad ask is no window: many frames (only backpressure merges), not a few.
     expect(await deltasWith('?coalesceMs=-5')).toBeGreaterThan(20);
+  });
+
+  it("server.close() sends the text waiting in a client's window before its goodbye", async () => {
+    const { DemoLLM, createDemoAgent } = await import('../src/demo/index.js');
+    const server = await createStreamingServer({
+      port: 0,
+      createAgent: createDemoAgent,
+      createLLM: () => new DemoLLM({ tokenDelayMs: 20 }),
+    });
+    const client = await TestClient.connect(`${server.url}?coalesceMs=1000`);
+    client.ask('Tell me about LiveKit');
+    await client.waitFor((f) => f.type === 'delta');
+    // Within the 1 s window: every delta after the first waits in it.
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    await server.close();
+    await client.closed;
+    const deltas = client.frames.filter((f) => f.type === 'delta');
+    expect(client.closeCode).toBe(1001);
+    // The first delta went at once; the ones that waited went before the close (without: 1 frame).
+    expect(deltas.length).toBeGreaterThanOrEqual(2);
+    expect(textOfTurn(client.frames).length).toBeGreaterThan((deltas[0] as { delta: string }).delta.length);
   });
 
   it("a server with no window of its own merges a client's deltas when that client asks", async () => {
     // FakeLLM hands over its 33,334 chunks at once: with no window, only backpressure merges them
     // (tens to hundreds of frames); within 1 s windows they are a handful.
     const none = await deltasWith('');
-    const asked = await deltasWith('?coalesceMs=1000');
+    const asked = await turnWith('?coalesceMs=1000');
     expect(none).toBeGreaterThan(20);
-    expect(asked).toBeLessThanOrEqual(5);
+    expect(asked.deltas).toBeLessThanOrEqual(allowed(1000, asked.ms));
   });
 
   it('our client asks for the window its coalesceMs option says, and for none by default', async () => {
@@ -347,9 +375,11 @@ describe('a delivery window the client asks for (?coalesceMs=)', () => {
         super(url, protocols);
       }
     }
+    let ms = 0;
     const deltaEvents = async (options: { coalesceMs?: number }) => {
       const client = new StreamingAgentClient(server.url, { WebSocket: Recording, ...options });
       await client.connect();
+      const started = performance.now();
       let events = 0;
       let text = '';
       for await (const frame of client.ask('long')) {
@@ -358,15 +388,17 @@ describe('a delivery window the client asks for (?coalesceMs=)', () => {
           text += frame.delta;
         }
       }
+      ms = performance.now() - started;
       client.close();
       expect(text).toBe(reply);
       return events;
     };
     const asked = await deltaEvents({ coalesceMs: 16 });
+    const askedMs = ms;
     const unasked = await deltaEvents({});
     expect(new URL(urls[0]!).searchParams.get('coalesceMs')).toBe('16');
     expect(new URL(urls[1]!).searchParams.has('coalesceMs')).toBe(false);
     expect(unasked).toBeGreaterThan(20);
-    expect(asked).toBeLessThan(unasked / 4);
+    expect(asked).toBeLessThanOrEqual(allowed(16, askedMs));
   });
 });

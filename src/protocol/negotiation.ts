@@ -58,6 +58,6 @@ export function withCoalesce(url: string, ms: number): string {
  */
 export function askedCoalesceMs(requestUrl: string | undefined): number {
   const value = queryParam(requestUrl, COALESCE_PARAM);
-  if (value === null || !/^\d{1,7}(\.\d+)?$/.test(value)) return 0;
+  if (value === null || !/^\d+(\.\d+)?$/.test(value)) return 0;
   return Math.min(Number(value), MAX_ASKED_COALESCE_MS);
 }

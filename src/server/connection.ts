@@ -97,6 +97,11 @@ export class Connection {
     }
   }
 
+  /** Sends what waits in this socket's delivery window now (before a close the server makes). */
+  flush(): void {
+    this.sender.flush();
+  }
+
   /** A client that resumes on another socket while this one still looks open takes over from it. */
   private holdOn(session: LiveSession): void {
     session.evict = () => this.socket.close(CLOSE_CODES.normal, 'resumed on another connection');

@@ -151,7 +151,11 @@ export async function createStreamingServer(userOptions: StreamingServerOptions)
     for (const socket of pending) refuseUpgrade(socket, ...SERVICE_UNAVAILABLE);
     pending.clear();
     const all = [...connections];
-    for (const connection of all) void goAway(connection.socket);
+    for (const connection of all) {
+      // Text waiting in a delivery window goes out before the goodbye, not with the socket.
+      connection.flush();
+      void goAway(connection.socket);
+    }
     await Promise.all(all.map((c) => c.closed));
     await sessionHost.closeAll();
     wss.close();
