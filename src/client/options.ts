@@ -41,11 +41,11 @@ function shown(value: unknown): string {
 const fail = (Kind: typeof TypeError | typeof RangeError, option: string, expected: string, value: unknown) =>
   new Kind(`StreamingAgentClient: ${option} must be ${expected}, got ${shown(value)}`);
 
-function checkMs(option: string, value: unknown, min: number): void {
+function checkMs(option: string, value: unknown, min: number, max = MAX_TIMER_MS): void {
   if (value === undefined) return;
   if (typeof value !== 'number') throw fail(TypeError, option, 'a number of milliseconds', value);
-  if (!(value >= min && value <= MAX_TIMER_MS)) {
-    throw fail(RangeError, option, `between ${min} and ${MAX_TIMER_MS} ms`, value);
+  if (!(value >= min && value <= max)) {
+    throw fail(RangeError, option, `between ${min} and ${max} ms`, value);
   }
 }
 
@@ -111,11 +111,5 @@ export function validateClientOptions(url: unknown, options: unknown): void {
   }
   checkReconnect(reconnect);
   checkMs('connectTimeoutMs', connectTimeoutMs, 1);
-  if (coalesceMs !== undefined) {
-    if (typeof coalesceMs !== 'number')
-      throw fail(TypeError, 'coalesceMs', 'a number of milliseconds', coalesceMs);
-    if (!(coalesceMs >= 0 && coalesceMs <= MAX_ASKED_COALESCE_MS)) {
-      throw fail(RangeError, 'coalesceMs', `between 0 and ${MAX_ASKED_COALESCE_MS} ms`, coalesceMs);
-    }
-  }
+  checkMs('coalesceMs', coalesceMs, 0, MAX_ASKED_COALESCE_MS);
 }

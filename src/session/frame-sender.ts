@@ -59,9 +59,9 @@ export interface FrameSenderOptions<F = ServerFrame> {
    * waits, and the deltas that wait leave together, as one frame in one write, this long after
    * the last delta frame went out. A delta after a longer pause leaves at once, so a model slower
    * than one delta per window (50 a second against a 16 ms window) is held only when a busy loop
-   * hands its deltas over bunched. Anything else
-   * (a `complete`, a tool step, a `result`, an `error`) sends what waits first, then goes out at
-   * once. 0 (default): every delta leaves in its own tick, as it comes.
+   * hands its deltas over bunched. Anything else (a `complete`, a tool step, a `result`, an
+   * `error`) sends what waits first, then goes out at once. 0 (default): every delta leaves in its
+   * own tick, as it comes.
    */
   coalesceMs?: number;
   /** Which frames merge, and how (default: this package's protocol). */
