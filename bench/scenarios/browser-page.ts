@@ -25,7 +25,9 @@ import { interleave, median } from '../stats.js';
 
 const TOOL = 'lookupWeather';
 const TOOL_MESSAGE = 'with a tool call';
-const WINDOW = 'minimal page, StreamingText renderer, asking coalesceMs 16';
+/** The delivery window the pages ask for, as a page a fast model streams to should (one display frame). */
+const PAGE_WINDOW_MS = 16;
+const WINDOW = `minimal page, StreamingText renderer, asking coalesceMs ${PAGE_WINDOW_MS}`;
 const NO_WINDOW = "minimal page, StreamingText renderer, the client's default (no window)";
 
 /** How often the reply starts a new paragraph, as an LLM's reply does every few hundred characters. */
@@ -86,6 +88,11 @@ class LongReplyStream extends llm.LLMStream {
 
 const publicDir = fileURLToPath(new URL('../../src/demo/public/', import.meta.url));
 
+/** Page source: the client options for the window the page's URL asks for (`?coalesceMs=`), if any. */
+const ASKED_WINDOW = `
+const asked = new URLSearchParams(location.search).get('coalesceMs');
+const askedWindow = asked === null ? {} : { coalesceMs: Number(asked) };`;
+
 /** The baseline: the same client, the same stylesheet, one text node appended once per frame. */
 const PLAIN_PAGE = `
 import { StreamingAgentClient } from '../../src/client/index.js';
@@ -109,11 +116,8 @@ const schedule = () => {
     requestAnimationFrame(frame);
   }
 };
-const asked = new URLSearchParams(location.search).get('coalesceMs');
-const client = new StreamingAgentClient(
-  'ws://' + location.host + '/ws',
-  asked === null ? {} : { coalesceMs: Number(asked) },
-);
+${ASKED_WINDOW}
+const client = new StreamingAgentClient('ws://' + location.host + '/ws', askedWindow);
 client.onDelta = (delta) => {
   pending.push(delta);
   schedule();
@@ -137,12 +141,9 @@ const RENDERER_PAGE = `
 import { createElement as h } from 'react';
 import { createRoot } from 'react-dom/client';
 import { StreamingText, useStreamingAgent } from '../../src/react/index.js';
-const asked = new URLSearchParams(location.search).get('coalesceMs');
+${ASKED_WINDOW}
 function App() {
-  const { turns, sendMessage, isOpen } = useStreamingAgent(
-    'ws://' + location.host + '/ws',
-    asked === null ? {} : { coalesceMs: Number(asked) },
-  );
+  const { turns, sendMessage, isOpen } = useStreamingAgent('ws://' + location.host + '/ws', askedWindow);
   const submit = (event) => {
     event.preventDefault();
     sendMessage(event.target.elements.message.value);
@@ -244,8 +245,8 @@ function mainThreadTaskCpu(trace: Buffer): number[] {
 type PageKind = 'hook' | 'plain' | 'renderer' | 'rendererNoWindow' | 'useChat';
 const PAGE_PATHS: Record<PageKind, string> = {
   hook: '',
-  plain: 'plain?coalesceMs=16',
-  renderer: 'renderer?coalesceMs=16',
+  plain: `plain?coalesceMs=${PAGE_WINDOW_MS}`,
+  renderer: `renderer?coalesceMs=${PAGE_WINDOW_MS}`,
   rendererNoWindow: 'renderer',
   useChat: 'ai-sdk',
 };
