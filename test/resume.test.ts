@@ -5,7 +5,7 @@ import { MemoryFrameLog } from '../src/session/frame-log.js';
 import { RedisSessionStore } from '../src/session/stores/redis.js';
 import { waitFor } from './helpers/await.js';
 import { conversationAgent, replyFor } from './helpers/conversation-llm.js';
-import { startResumingServer } from './helpers/server.js';
+import { startResumingServer, startServer } from './helpers/server.js';
 import { TestClient } from './helpers/ws-client.js';
 
 const seqOf = (frame: ServerFrame) => (frame as SequencedFrame).seq;
@@ -343,6 +343,62 @@ describe('resume: the log bound', () => {
     expect(rest[0]).toMatchObject({ type: 'complete', text: reply });
     // Only what the client lacked: the earlier turn, which it had whole, is not restated.
     expect(rest.some((f) => f.type === 'complete' && f.text === 'Noted one.')).toBe(false);
+  });
+
+  it('a tool turn from before what the log holds: its text and its tool steps are restated in order, then its result', async () => {
+    const server = await startServer({
+      resumeWindowMs: 30_000,
+      frameLog: new MemoryFrameLog({ maxBytes: 200 }),
+    });
+    const first = await TestClient.connect(server.url);
+    const turn = await first.turn('weather in Paris?');
+    const firstDelta = turn.find((f) => f.type === 'delta')!;
+    first.socket.terminate();
+    await first.closed;
+    // As if the socket had dropped after the turn's first delta: the log holds only its end.
+    const second = await TestClient.resume(server.url, tokenOf(first), seqOf(firstDelta)!);
+    await second.waitFor((f) => f.type === 'result');
+    const [ready, gap, ...rest] = second.frames;
+    expect(ready).toMatchObject({ type: 'ready', resumed: true });
+    expect(gap).toMatchObject({ type: 'error', code: 'resume_gap' });
+    expect(rest.map((f) => f.type)).toEqual(['complete', 'tool_call', 'tool_output', 'complete', 'result']);
+    const sent = turn.filter((f) => f.type !== 'delta' && f.type !== 'ready');
+    // The same frames the turn sent, the restated ones without their seq.
+    expect(rest.slice(0, 4)).toEqual(
+      sent.slice(0, 4).map(({ seq, ...frame }: ServerFrame & { seq?: number }) => frame),
+    );
+    expect(rest[4]).toEqual(sent[4]);
+  });
+
+  it('a client whose seq is past any the session sent gets resume_gap, the turn in progress whole, and frames numbered past its seq', async () => {
+    const server = await startResumingServer();
+    const first = await TestClient.connect(server.url);
+    await first.turn('remember one');
+    first.ask('count 2000', 'c');
+    await first.waitFor((f) => f.type === 'delta' && f.id === 'c' && f.delta === 'w10 ');
+    first.socket.terminate();
+    await first.closed;
+    const ahead = seqOf(numbered(first).at(-1)!)! + 1_000_000;
+    const second = await TestClient.resume(server.url, tokenOf(first), ahead);
+    await second.waitFor((f) => f.type === 'result' && f.id === 'c');
+    const [ready, gap, ...rest] = second.frames;
+    expect(ready).toMatchObject({ type: 'ready', resumed: true });
+    expect(gap).toMatchObject({ type: 'error', code: 'resume_gap' });
+    // The turn's text whole: a restated delta (or its complete, if it ended meanwhile) and the rest.
+    const reply = replyFor('count 2000', [])[0];
+    const restated = rest[0]!;
+    if (restated.type === 'delta') {
+      expect(restated).toMatchObject({ id: 'c', restate: true });
+      expect(restated.delta + deltaText(rest.slice(1))).toBe(reply);
+    } else {
+      expect(restated).toMatchObject({ type: 'complete', id: 'c', text: reply });
+    }
+    // Every live frame is numbered past the client's seq, so a client that drops what it has seen keeps it.
+    const live = rest.filter((f) => seqOf(f) !== undefined).map((f) => seqOf(f)!);
+    expect(live.length).toBeGreaterThan(0);
+    expect(live.every((seq) => seq > ahead)).toBe(true);
+    // The earlier turn, which the client had, is not sent again.
+    expect(rest.some((f) => f.type === 'result' && f.id !== 'c')).toBe(false);
   });
 
   it('MemoryFrameLog keeps at most maxBytes per session and reports the gap', async () => {

@@ -1,5 +1,11 @@
 import { Waiters } from '../core/waiters.js';
-import { errorFrame, type SequencedFrame, type ServerFrame } from '../protocol/frames.js';
+import {
+  errorFrame,
+  type SequencedFrame,
+  type ServerFrame,
+  type ToolCallFrame,
+  type ToolOutputFrame,
+} from '../protocol/frames.js';
 import { type FrameLog, TEXTS_KEPT } from './frame-log.js';
 import type { FrameSink } from './frame-sender.js';
 
@@ -10,54 +16,74 @@ interface OpenGeneration {
   generation: number;
   text: string;
   complete: boolean;
+  /** Seq of the first frame of this generation: where it stands among the turn's tool steps. */
+  firstSeq: number;
   /** Seq of the newest frame of this generation: a client past it has all of it. */
   lastSeq: number;
 }
 
+/** A tool step of a turn, kept to restate (without its seq, as the turn's text is). */
+interface ToolStep {
+  frame: ToolCallFrame | ToolOutputFrame;
+  seq: number;
+}
+
+/** What a turn sent that a client which lost frames must get again: its text and tool steps. */
+interface TurnSteps {
+  generations: OpenGeneration[];
+  tools: ToolStep[];
+}
+
 interface Outcome {
   frame: SequencedFrame;
-  /** The generations of the turn it ends, while it is among the last `TEXTS_KEPT`. */
-  generations: OpenGeneration[] | undefined;
+  /** The steps of the turn it ends, while it is among the last `TEXTS_KEPT`. */
+  steps: TurnSteps | undefined;
   id: string | undefined;
 }
 
 /**
  * What a client that lost frames needs to carry on: the turn in progress (each generation's text
- * so far), the outcomes of the last few turns, and the text of the last ones. Fed every frame the
- * session sends.
+ * so far and each tool step), the outcomes of the last few turns, and the text and tool steps of
+ * the last ones. Fed every frame the session sends.
  */
 export class TurnSnapshot {
   private turnId: string | undefined;
-  private generations: OpenGeneration[] = [];
+  private steps: TurnSteps = { generations: [], tools: [] };
   private readonly outcomes: Outcome[] = [];
 
   observe(frame: SequencedFrame): void {
     switch (frame.type) {
       case 'delta': {
-        const open = this.generationFor(frame.generation, frame.id);
+        const open = this.generationFor(frame.generation, frame.id, frame.seq);
         open.text += frame.delta;
         open.lastSeq = frame.seq;
         return;
       }
       case 'complete': {
-        const open = this.generationFor(frame.generation, frame.id);
+        const open = this.generationFor(frame.generation, frame.id, frame.seq);
         open.text = frame.text;
         open.complete = true;
         open.lastSeq = frame.seq;
         return;
       }
+      case 'tool_call':
+      case 'tool_output': {
+        const { seq, ...step } = frame;
+        this.turnFor(frame.id).tools.push({ frame: step, seq });
+        return;
+      }
       case 'result':
       case 'error':
         if (frame.type === 'result' || frame.id !== undefined) {
-          let generations: OpenGeneration[] | undefined;
+          let steps: TurnSteps | undefined;
           if (frame.id === this.turnId) {
-            generations = this.generations;
-            this.generations = [];
+            steps = this.steps;
+            this.steps = { generations: [], tools: [] };
           }
-          this.outcomes.push({ frame, generations, id: frame.id });
+          this.outcomes.push({ frame, steps, id: frame.id });
           if (this.outcomes.length > OUTCOMES_KEPT) this.outcomes.shift();
-          const dropText = this.outcomes.length - 1 - TEXTS_KEPT;
-          if (dropText >= 0) this.outcomes[dropText]!.generations = undefined;
+          const dropSteps = this.outcomes.length - 1 - TEXTS_KEPT;
+          if (dropSteps >= 0) this.outcomes[dropSteps]!.steps = undefined;
         }
         return;
       default:
@@ -67,51 +93,80 @@ export class TurnSnapshot {
 
   /**
    * Frames that bring a client that has everything up to `after` (except a gap) up to date: each
-   * outcome it missed, after a `complete` for each generation of that turn it did not have all of,
-   * then the turn in progress restated (a `complete` per finished generation, one `restate` delta for
-   * the open one), again only the generations it lacks.
+   * outcome it missed, after the steps of that turn it did not have all of (a `complete` per
+   * generation, each tool step), then the turn in progress restated (a `complete` per finished
+   * generation, one `restate` delta for the open one, its tool steps), again only what it lacks.
+   * Restated frames carry no `seq`: only the outcomes (which a client may already have) keep it.
    */
   catchUp(after: number): ServerFrame[] {
     const frames: ServerFrame[] = [];
     for (const outcome of this.outcomes) {
       if (outcome.frame.seq <= after) continue;
-      for (const done of outcome.generations ?? []) {
-        if (done.lastSeq > after) frames.push(completeFrame(done, outcome.id));
-      }
+      if (outcome.steps !== undefined) restateSteps(outcome.steps, outcome.id, after, frames);
       frames.push(outcome.frame);
     }
-    for (const open of this.generations) {
-      if (open.lastSeq <= after) continue;
-      const id = this.turnId;
-      if (open.complete) {
-        frames.push(completeFrame(open, id));
-      } else {
-        const delta: ServerFrame = {
-          type: 'delta',
-          delta: open.text,
-          accumulated: open.text,
-          generation: open.generation,
-          restate: true,
-        };
-        if (id !== undefined) delta.id = id;
-        frames.push(delta);
-      }
-    }
+    restateSteps(this.steps, this.turnId, after, frames);
     return frames;
   }
 
-  private generationFor(generation: number, id: string | undefined): OpenGeneration {
+  /**
+   * For a client whose `seq` is past any this session sent (it was numbered by another life of the
+   * session): what it has cannot be told, so the turn in progress is restated whole.
+   */
+  restateCurrentTurn(): ServerFrame[] {
+    const frames: ServerFrame[] = [];
+    restateSteps(this.steps, this.turnId, 0, frames);
+    return frames;
+  }
+
+  private turnFor(id: string | undefined): TurnSteps {
     if (id !== this.turnId) {
       this.turnId = id;
-      this.generations = [];
+      this.steps = { generations: [], tools: [] };
     }
-    let open = this.generations.at(-1);
+    return this.steps;
+  }
+
+  private generationFor(generation: number, id: string | undefined, seq: number): OpenGeneration {
+    const { generations } = this.turnFor(id);
+    let open = generations.at(-1);
     if (open === undefined || open.generation !== generation) {
-      open = { generation, text: '', complete: false, lastSeq: 0 };
-      this.generations.push(open);
+      open = { generation, text: '', complete: false, firstSeq: seq, lastSeq: 0 };
+      generations.push(open);
     }
     return open;
   }
+}
+
+/**
+ * Appends the steps of one turn that a client with every frame up to `after` lacks, in the order
+ * the turn sent them: each generation it has not all of (its `complete`, or one `restate` delta
+ * while it is open) and each tool step past `after`.
+ */
+function restateSteps(steps: TurnSteps, id: string | undefined, after: number, frames: ServerFrame[]): void {
+  const { generations, tools } = steps;
+  let tool = 0;
+  for (const open of generations) {
+    for (; tool < tools.length && tools[tool]!.seq < open.firstSeq; tool++) {
+      if (tools[tool]!.seq > after) frames.push(tools[tool]!.frame);
+    }
+    if (open.lastSeq <= after) continue;
+    if (open.complete) frames.push(completeFrame(open, id));
+    else frames.push(restatedDelta(open, id));
+  }
+  for (; tool < tools.length; tool++) if (tools[tool]!.seq > after) frames.push(tools[tool]!.frame);
+}
+
+function restatedDelta(open: OpenGeneration, id: string | undefined): ServerFrame {
+  const delta: ServerFrame = {
+    type: 'delta',
+    delta: open.text,
+    accumulated: open.text,
+    generation: open.generation,
+    restate: true,
+  };
+  if (id !== undefined) delta.id = id;
+  return delta;
 }
 
 function completeFrame(done: OpenGeneration, id: string | undefined): ServerFrame {
@@ -225,11 +280,20 @@ export class SessionChannel implements FrameSink {
     if (this.target !== target || this.held !== held) return;
     this.held = undefined;
     target.send(before);
-    // A client ahead of us (a seq from another life of the session) gets the turn restated too.
+    if (after > this.seq) {
+      // A client ahead of us (a seq from another life of the session): what it has cannot be
+      // told, so it gets the turn in progress whole, and our frames number on past its seq (it
+      // drops any frame numbered at or below the last one it saw).
+      this.seq = after;
+      target.send(errorFrame('resume_gap'));
+      for (const frame of this.snapshot.restateCurrentTurn()) target.send(frame);
+      this.wake();
+      return;
+    }
     const first = read.frames[0]?.seq ?? this.seq + 1;
     // The log lost the newest frames (appends that failed): a hole before the live ones.
     const lostTail = (read.frames.at(-1)?.seq ?? after) < sentBefore;
-    if (read.gap || after > this.seq || first > after + 1 || lostTail) {
+    if (read.gap || first > after + 1 || lostTail) {
       target.send(errorFrame('resume_gap'));
       for (const frame of this.snapshot.catchUp(after)) target.send(frame);
     } else {

@@ -67,11 +67,13 @@ export function contiguousRead(frames: SequencedFrame[], after: number, dropped 
   return { frames: start === 0 ? frames : frames.slice(start), gap };
 }
 
-/** The frames a `TurnSnapshot` learns from: text, and each turn's outcome. */
+/** The frames a `TurnSnapshot` learns from: text, tool steps, and each turn's outcome. */
 export function isTurnFrame(frame: SequencedFrame): boolean {
   switch (frame.type) {
     case 'delta':
     case 'complete':
+    case 'tool_call':
+    case 'tool_output':
     case 'result':
       return true;
     case 'error':
