@@ -365,7 +365,10 @@ describe('a delivery window the client asks for (?coalesceMs=)', () => {
 
   it('our client asks for the window its coalesceMs option says, and for none by default', async () => {
     expect(withCoalesce('ws://h/ws?accumulated=0', 16)).toBe('ws://h/ws?accumulated=0&coalesceMs=16');
-    expect(withCoalesce('ws://h/ws?coalesceMs=5#x', 16)).toBe('ws://h/ws?coalesceMs=5#x');
+    // The option set in code wins over an ask written in the URL (even an empty one); 0 leaves the URL's.
+    expect(withCoalesce('ws://h/ws?coalesceMs=5#x', 16)).toBe('ws://h/ws?coalesceMs=16#x');
+    expect(withCoalesce('ws://h/ws?coalesceMs&a=1', 16)).toBe('ws://h/ws?a=1&coalesceMs=16');
+    expect(withCoalesce('ws://h/ws?coalesceMs=5', 0)).toBe('ws://h/ws?coalesceMs=5');
     expect(withCoalesce('ws://h/ws', 0)).toBe('ws://h/ws');
     const server = await startServer({ script: [{ input: 'long', content: reply }] });
     const urls: string[] = [];

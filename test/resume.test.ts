@@ -278,6 +278,20 @@ describe('resume: what does not resume', () => {
     expect(back.frames.some((f) => f.type === 'error')).toBe(false);
   });
 
+  it('a message reusing the id of one already answered gets duplicate_id on its socket (not numbered); the session goes on', async () => {
+    const server = await startResumingServer();
+    const client = await TestClient.connect(server.url);
+    client.ask('remember one', 'a');
+    await client.waitFor((f) => f.type === 'result' && f.id === 'a');
+    const from = client.frames.length;
+    client.ask('remember two', 'a');
+    client.ask('remember three', 'b');
+    await client.waitFor((f) => f.type === 'result' && f.id === 'b', from);
+    const answers = client.frames.slice(from).filter((f) => 'id' in f && f.id === 'a');
+    expect(answers).toEqual([expect.objectContaining({ type: 'error', code: 'duplicate_id', id: 'a' })]);
+    expect(seqOf(answers[0]!)).toBeUndefined();
+  });
+
   it('malformed resume frames are refused as invalid frames', async () => {
     const server = await startResumingServer();
     for (const bad of [
@@ -289,7 +303,11 @@ describe('resume: what does not resume', () => {
     ]) {
       const client = await TestClient.connect(server.url);
       client.send(bad);
-      await client.waitFor((f) => f.type === 'error' && f.code === 'invalid_frame');
+      const refused = await client.waitFor((f) => f.type === 'error' && f.code === 'invalid_frame');
+      // Says what a resume frame needs, not that the frame is no JSON object.
+      expect(client.frames[refused]).toMatchObject({
+        message: expect.stringMatching(/^a `resume` frame needs/),
+      });
     }
   });
 });

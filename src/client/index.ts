@@ -344,6 +344,8 @@ export class StreamingAgentClient {
       case 'error': {
         // Not an error of a message: the turn in progress is restated next.
         if (frame.code === 'resume_gap') return;
+        // A message resent after a resume whose answer came in the replay: nothing is missing.
+        if (frame.code === 'duplicate_id' && (frame.id === undefined || !this.asks.has(frame.id))) return;
         if (frame.id !== undefined) this.unansweredTexts.delete(frame.id);
         this.finishAsk(frame);
         this.onError?.(frame.message, new StreamingClientError(frame.code, frame.message, frame.id));

@@ -21,6 +21,7 @@ export const ERROR_CODES = {
   resume_gap: 'some frames to resume from are no longer held; the current turn is sent in full',
   turn_lost: 'the server that was answering this message stopped; its text so far is all there is',
   resume_required: 'a resuming connection must send a `resume` frame first',
+  duplicate_id: 'this session already answered a message with this `id`; give each message its own',
 } as const;
 
 /** A code the server sends (`ErrorFrame.code` on the wire). */
@@ -215,10 +216,15 @@ export type Parsed<T, Code extends ErrorCode | ClientErrorCode = ErrorCode> =
   | { ok: true; frame: T }
   | { ok: false; code: Code; message: string; id?: string };
 
-const fail = <Code extends ErrorCode | ClientErrorCode>(code: Code, id?: string): Parsed<never, Code> =>
-  id === undefined
-    ? { ok: false, code, message: MESSAGES[code] }
-    : { ok: false, code, message: MESSAGES[code], id };
+const fail = <Code extends ErrorCode | ClientErrorCode>(
+  code: Code,
+  id?: string,
+  message: string = MESSAGES[code],
+): Parsed<never, Code> =>
+  id === undefined ? { ok: false, code, message } : { ok: false, code, message, id };
+
+/** Why a `resume` frame was refused: it is an object, so the code's own message would mislead. */
+const BAD_RESUME = `a \`resume\` frame needs a \`token\` (1-${MAX_TOKEN_LENGTH} characters), a whole \`seq\` of 0 or more, and a valid \`transcript\` if any`;
 
 const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -237,12 +243,13 @@ export function parseClientFrame(text: string): Parsed<ClientFrame> {
   if (type === 'resume') {
     const { token, seq } = value;
     if (typeof token !== 'string' || token.length === 0 || token.length > MAX_TOKEN_LENGTH)
-      return fail('invalid_frame');
-    if (!Number.isSafeInteger(seq) || (seq as number) < 0) return fail('invalid_frame');
+      return fail('invalid_frame', undefined, BAD_RESUME);
+    if (!Number.isSafeInteger(seq) || (seq as number) < 0)
+      return fail('invalid_frame', undefined, BAD_RESUME);
     const frame: ResumeFrame = { type: 'resume', token, seq: seq as number };
     if (value.transcript !== undefined) {
       const transcript = parseTranscript(value.transcript);
-      if (transcript === undefined) return fail('invalid_frame');
+      if (transcript === undefined) return fail('invalid_frame', undefined, BAD_RESUME);
       frame.transcript = transcript;
     }
     return { ok: true, frame };

@@ -20,13 +20,21 @@ export const COALESCE_PARAM = 'coalesceMs';
 /** The longest window a client may ask for; a longer ask gets this. */
 export const MAX_ASKED_COALESCE_MS = 1000;
 
-/** `url` with `name=value` added to its query, unless it names `name` already; the rest as written. */
-function withParam(url: string, name: string, value: string): string {
-  if (new RegExp(`[?&]${name}=`).test(url)) return url;
+/**
+ * `url` with `name=value` in its query, the rest as written. Where the URL names `name` already,
+ * `replace` says who wins: the value given (an option set in code), or the URL (the default).
+ */
+function withParam(url: string, name: string, value: string, replace = false): string {
   const hash = url.indexOf('#');
   const base = hash === -1 ? url : url.slice(0, hash);
   const fragment = hash === -1 ? '' : url.slice(hash);
-  return `${base}${base.includes('?') ? '&' : '?'}${name}=${value}${fragment}`;
+  const mark = base.indexOf('?');
+  const path = mark === -1 ? base : base.slice(0, mark);
+  const pairs = mark === -1 ? [] : base.slice(mark + 1).split('&');
+  const named = (pair: string) => pair === name || pair.startsWith(`${name}=`);
+  if (!replace && pairs.some(named)) return url;
+  const kept = pairs.filter((pair) => pair !== '' && !named(pair));
+  return `${path}?${[...kept, `${name}=${value}`].join('&')}${fragment}`;
 }
 
 /** One query parameter of the upgrade request's URL, or null. */
@@ -46,9 +54,12 @@ export function clientWantsAccumulated(requestUrl: string | undefined): boolean 
   return !(value === '0' || value === 'false');
 }
 
-/** `url` asking for a delivery window of `ms` (nothing added for 0). */
+/**
+ * `url` asking for a delivery window of `ms`, in place of any the URL asks for; for 0, the URL as
+ * written (an ask written in it stands).
+ */
 export function withCoalesce(url: string, ms: number): string {
-  return ms > 0 ? withParam(url, COALESCE_PARAM, String(ms)) : url;
+  return ms > 0 ? withParam(url, COALESCE_PARAM, String(ms), true) : url;
 }
 
 /**

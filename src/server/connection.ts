@@ -190,7 +190,7 @@ export class Connection {
       return;
     }
     if (!parsed.ok) {
-      this.sendError(parsed.code, parsed.id);
+      this.sendError(parsed.code, parsed.id, parsed.message);
       return;
     }
     const frame = parsed.frame;
@@ -226,12 +226,14 @@ export class Connection {
       return;
     }
     const refused = session.enqueue(frame.message, frame.id);
-    if (refused !== undefined) this.sendError(refused, frame.id);
+    // A reused id is this socket's mistake, not a turn of the session: not numbered, not logged.
+    if (refused === 'duplicate_id') this.sender.send(errorFrame(refused, frame.id));
+    else if (refused !== undefined) this.sendError(refused, frame.id);
   }
 
   /** Numbered through the session when there is one, so a resuming client sees it too. */
-  private sendError(code: ErrorCode, id?: string): void {
-    const frame = errorFrame(code, id);
+  private sendError(code: ErrorCode, id?: string, message?: string): void {
+    const frame = errorFrame(code, id, message);
     const channel = this.session?.channel;
     if (channel?.isAttached && this.session?.holder === this) channel.send(frame);
     else this.sender.send(frame);

@@ -63,7 +63,8 @@ export class LiveSession {
   private current: Turn | undefined;
   private answering: Promise<void> | undefined;
   private ready = false;
-  private readonly seenIds = new Set<string>();
+  /** The message ids this session took, each with whether its turn has ended (bounded, oldest out). */
+  private readonly seenIds = new Map<string, boolean>();
   /** Our client rebuilds `accumulated` itself and says so when it connects (`?accumulated=0`). */
   private readonly sendAccumulated: boolean | number;
   private closing: Promise<void> | undefined;
@@ -79,7 +80,10 @@ export class LiveSession {
     this.sendAccumulated = clientWantsAccumulated(context.request.url) ? options.sendAccumulated : false;
     if (restored !== undefined) {
       this.channel.continueFrom(restored.seq);
-      for (const entry of restored.conversation) if (entry.id !== undefined) this.seenIds.add(entry.id);
+      for (const entry of restored.conversation) {
+        if (entry.id !== undefined)
+          this.seenIds.set(entry.id, entry.kind === 'outcome' || this.seenIds.get(entry.id) === true);
+      }
     }
     const record = hooks.record;
     if (record !== undefined) {
@@ -137,14 +141,17 @@ export class LiveSession {
 
   /**
    * Queues a message; `busy` when too many are waiting. A resumable session answers each id once:
-   * a client that resumes sends again what it has no answer for, and one already taken is dropped.
+   * a client that resumes sends again what it has no answer for, so an id whose turn is still
+   * going is dropped (that turn answers it), and one whose turn has ended is `duplicate_id` (its
+   * answer was sent; a client that resent it has it by now, from the replay before).
    */
   enqueue(message: string, id: string | undefined): ErrorCode | undefined {
     if (id !== undefined && this.channel.numbered) {
-      if (this.seenIds.has(id)) return undefined;
-      this.seenIds.add(id);
+      const ended = this.seenIds.get(id);
+      if (ended !== undefined) return ended ? 'duplicate_id' : undefined;
+      this.seenIds.set(id, false);
       // Bounded: the oldest ids go first (a Set iterates in insertion order).
-      if (this.seenIds.size > SEEN_IDS_KEPT) this.seenIds.delete(this.seenIds.values().next().value!);
+      if (this.seenIds.size > SEEN_IDS_KEPT) this.seenIds.delete(this.seenIds.keys().next().value!);
     }
     const waiting = this.queue.length + (this.current ? 1 : 0);
     // The message being answered does not count against the queue.
@@ -199,6 +206,7 @@ export class LiveSession {
         this.options.onError(error, 'turn');
       } finally {
         this.current = undefined;
+        if (next.id !== undefined && this.seenIds.has(next.id)) this.seenIds.set(next.id, true);
       }
     }
   }
