@@ -7,6 +7,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DEFAULT_COALESCE_MS } from '../src/session/options.js';
+import { DEMO_PAGE, RENDERER, RENDERER_NO_WINDOW, USE_CHAT_PAGE } from './page-contestants.js';
 
 /** One row of a BENCHMARKS.md table, as written (text, not numbers: the docs quote it). */
 export interface BenchRow {
@@ -106,7 +107,19 @@ function capacityLine(rows: BenchRow[]): string {
       contestant: 'framework alone (no-op output, RunResult), 1 worker',
       metric: 'capacity (sessions)',
     })!;
-    return `**${ours.value} on Node ${node}** (the framework alone, with an output that does nothing: ${framework.value}; ours ${ours.vs.replace(' framework alone', '')} of it)`;
+    const viaWs = find(rows, {
+      label: `capacity vs framework + ws, Node ${node}`,
+      node,
+      scenario: CAPACITY,
+      contestant: ours.contestant,
+      metric: 'capacity vs framework + ws',
+      optional: true,
+    });
+    const overWs =
+      viaWs === undefined
+        ? ''
+        : `; the framework writing each chunk to its socket itself: ours ${viaWs.vs.replace(' framework + ws', '')} of it`;
+    return `**${ours.value} on Node ${node}** (the framework alone, with an output that does nothing: ${framework.value}; ours ${ours.vs.replace(' framework alone', '')} of it${overWs})`;
   });
   return parts.join(', ');
 }
@@ -126,17 +139,30 @@ function capacityTables(rows: BenchRow[]): string {
             contestant: r.contestant,
             metric: r.metric,
           })),
+        ...here
+          .filter(
+            (r) => r.contestant.startsWith(OURS) && r.metric === 'capacity vs framework + ws' && r.bar !== '',
+          )
+          .map((r) => ({
+            label: `capacity against framework + ws: ${r.contestant.slice(OURS.length + 2)}`,
+            node,
+            scenario: r.scenario,
+            contestant: r.contestant,
+            metric: r.metric,
+          })),
         ...[1, 2].flatMap((workers) =>
-          ['framework alone (no-op output, RunResult)', 'raw ws (same paced stream, no framework)'].map(
-            (who) => ({
-              label: `capacity: ${who.split(' (')[0]}, ${workers} worker${workers > 1 ? 's' : ''}`,
-              node,
-              scenario: CAPACITY,
-              contestant: `${who}, ${workers} worker`,
-              metric: 'capacity (sessions)',
-              optional: true,
-            }),
-          ),
+          [
+            'framework alone (no-op output, RunResult)',
+            'framework + ws (an output that writes each chunk to the socket)',
+            'raw ws (same paced stream, no framework)',
+          ].map((who) => ({
+            label: `capacity: ${who.split(' (')[0]}, ${workers} worker${workers > 1 ? 's' : ''}`,
+            node,
+            scenario: CAPACITY,
+            contestant: `${who}, ${workers} worker`,
+            metric: 'capacity (sessions)',
+            optional: true,
+          })),
         ),
         ...here
           .filter((r) => r.scenario.includes('delivery window') && r.contestant.startsWith('ours'))
@@ -147,7 +173,7 @@ function capacityTables(rows: BenchRow[]): string {
             contestant: r.contestant,
             metric: r.metric,
           })),
-        ...['raw ws', 'framework alone', 'ours'].map((who) => ({
+        ...['raw ws', 'framework alone', 'framework + ws', 'ours'].map((who) => ({
           label: `server CPU per chunk at 500 sessions: ${who}`,
           node,
           scenario: '10. capacity: server CPU per chunk',
@@ -223,39 +249,40 @@ const highlights: Pick[] = [
     metric: 'latency p99',
   },
   {
-    label: 'Chromium, 100,000-delta reply: a minimal page with `<StreamingText>`, asking for a 16 ms window',
+    label:
+      "Chromium, 100,000-delta reply: a minimal page with `<StreamingText>`, the hook's defaults (a 16 ms window)",
     scenario: '11. Chromium page, one 100,000-delta reply',
-    contestant: 'minimal page, StreamingText renderer, asking coalesceMs 16',
+    contestant: RENDERER,
     metric: 'time to finished turn',
   },
   {
     label: '… its longest long task',
     scenario: '11. Chromium page, one 100,000-delta reply',
-    contestant: 'minimal page, StreamingText renderer, asking coalesceMs 16',
+    contestant: RENDERER,
     metric: 'longest long task',
   },
   {
     label: '… of which the page’s own CPU time',
     scenario: '11. Chromium page, one 100,000-delta reply',
-    contestant: 'minimal page, StreamingText renderer, asking coalesceMs 16',
+    contestant: RENDERER,
     metric: 'longest long task, CPU time',
   },
   {
-    label: "… the same page with the client's default, no window: its longest long task",
+    label: '… the same page asking for no window (`coalesceMs: 0`): its longest long task',
     scenario: '11. Chromium page, one 100,000-delta reply',
-    contestant: "minimal page, StreamingText renderer, the client's default (no window)",
+    contestant: RENDERER_NO_WINDOW,
     metric: 'longest long task',
   },
   {
     label: '… the `/ai-sdk` demo page (`useChat`)',
     scenario: '11. Chromium page, one 100,000-delta reply',
-    contestant: '/ai-sdk demo page (useChat)',
+    contestant: USE_CHAT_PAGE,
     metric: 'time to finished turn',
   },
   {
     label: '… the demo page (`useStreamingAgent`)',
     scenario: '11. Chromium page, one 100,000-delta reply',
-    contestant: 'demo page (useStreamingAgent)',
+    contestant: DEMO_PAGE,
     metric: 'time to finished turn',
   },
 ];

@@ -70,6 +70,7 @@ const SURFACE: Record<string, string[]> = {
   'livekit-streaming-text/react': [
     'type AgentStatus',
     'type AgentTurn',
+    'HOOK_COALESCE_MS',
     'Paragraphs',
     'StreamingText',
     'type StreamingTextProps',

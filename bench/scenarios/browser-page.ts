@@ -4,9 +4,9 @@
  * animation frame, both against the same server in the same run, rounds interleaved. The server
  * sends every delta (`sendAccumulated: false`). Measured in the page: from the submit to the
  * finished turn on screen, and every long task (PerformanceObserver 'longtask') in between.
- * The plain page, the renderer page and the demo page ask the server for a 16 ms delivery window
- * (`coalesceMs`, as a page a fast model streams to should); the renderer page also runs with the
- * client's default, asking for none, so every delta is its own message: what the window saves it.
+ * The plain page asks the server for the 16 ms delivery window (`coalesceMs`) that the React hook
+ * asks for by default (the renderer and demo pages); the renderer page also runs asking for none,
+ * so every delta is its own message: what the window saves it.
  */
 import { readFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
@@ -20,15 +20,18 @@ import { bundleForBrowser } from '../../src/demo/page-server.js';
 import { createStreamingServer } from '../../src/server/index.js';
 import { launchChromium } from '../../test/helpers/browser.js';
 import { chunk } from '../chunks.js';
+import {
+  DEMO_PAGE,
+  PAGE_WINDOW_MS,
+  RENDERER,
+  RENDERER_NO_WINDOW,
+  USE_CHAT_PAGE,
+} from '../page-contestants.js';
 import type { Row } from '../report.js';
 import { interleave, median } from '../stats.js';
 
 const TOOL = 'lookupWeather';
 const TOOL_MESSAGE = 'with a tool call';
-/** The delivery window the pages ask for, as a page a fast model streams to should (one display frame). */
-const PAGE_WINDOW_MS = 16;
-const WINDOW = `minimal page, StreamingText renderer, asking coalesceMs ${PAGE_WINDOW_MS}`;
-const NO_WINDOW = "minimal page, StreamingText renderer, the client's default (no window)";
 
 /** How often the reply starts a new paragraph, as an LLM's reply does every few hundred characters. */
 const PARAGRAPH_EVERY = 100;
@@ -246,8 +249,9 @@ type PageKind = 'hook' | 'plain' | 'renderer' | 'rendererNoWindow' | 'useChat';
 const PAGE_PATHS: Record<PageKind, string> = {
   hook: '',
   plain: `plain?coalesceMs=${PAGE_WINDOW_MS}`,
-  renderer: `renderer?coalesceMs=${PAGE_WINDOW_MS}`,
-  rendererNoWindow: 'renderer',
+  // The hook's defaults, and the same page asking for no window.
+  renderer: 'renderer',
+  rendererNoWindow: 'renderer?coalesceMs=0',
   useChat: 'ai-sdk',
 };
 
@@ -450,10 +454,10 @@ export async function browserPage(chunks: number, rounds: number): Promise<Row[]
         };
       };
       rows.push(
-        versusPlain(WINDOW, samples.renderer, true),
+        versusPlain(RENDERER, samples.renderer, true),
         {
           scenario,
-          contestant: WINDOW,
+          contestant: RENDERER,
           metric: 'longest long task',
           unit: 'ms',
           value: longest(samples.renderer),
@@ -462,15 +466,15 @@ export async function browserPage(chunks: number, rounds: number): Promise<Row[]
         },
         {
           scenario,
-          contestant: WINDOW,
+          contestant: RENDERER,
           metric: 'longest long task, CPU time',
           unit: 'ms',
           value: longestCpu(samples.renderer),
         },
-        versusPlain(NO_WINDOW, samples.rendererNoWindow, false),
+        versusPlain(RENDERER_NO_WINDOW, samples.rendererNoWindow, false),
         {
           scenario,
-          contestant: NO_WINDOW,
+          contestant: RENDERER_NO_WINDOW,
           metric: 'longest long task',
           unit: 'ms',
           value: longest(samples.rendererNoWindow),
@@ -479,16 +483,16 @@ export async function browserPage(chunks: number, rounds: number): Promise<Row[]
         },
         {
           scenario,
-          contestant: NO_WINDOW,
+          contestant: RENDERER_NO_WINDOW,
           metric: 'longest long task, CPU time',
           unit: 'ms',
           value: longestCpu(samples.rendererNoWindow),
           note: "each WebSocket message's data stays on the page's heap until a full garbage collection frees them one by one: after 100,000 messages that collection is this page's longest task (in a Chromium trace of it: `V8.GC_HEAP_EXTERNAL_WEAK_GLOBAL_HANDLES` and `V8.GC_MC_CLEAR`)",
         },
-        versusPlain('/ai-sdk demo page (useChat)', samples.useChat, false),
+        versusPlain(USE_CHAT_PAGE, samples.useChat, false),
         {
           scenario,
-          contestant: '/ai-sdk demo page (useChat)',
+          contestant: USE_CHAT_PAGE,
           metric: 'longest long task',
           unit: 'ms',
           value: longest(samples.useChat),
@@ -505,7 +509,7 @@ export async function browserPage(chunks: number, rounds: number): Promise<Row[]
         },
         {
           scenario,
-          contestant: 'demo page (useStreamingAgent)',
+          contestant: DEMO_PAGE,
           metric: 'time to finished turn',
           unit: 'ms',
           value: hookMs,
@@ -527,7 +531,7 @@ export async function browserPage(chunks: number, rounds: number): Promise<Row[]
         },
         {
           scenario,
-          contestant: 'demo page (useStreamingAgent)',
+          contestant: DEMO_PAGE,
           metric: 'main-thread task time',
           unit: 'ms',
           value: median(samples.hook.map((x) => x.busy.task)),
@@ -544,7 +548,7 @@ export async function browserPage(chunks: number, rounds: number): Promise<Row[]
         },
         {
           scenario,
-          contestant: 'demo page (useStreamingAgent)',
+          contestant: DEMO_PAGE,
           metric: 'longest long task',
           unit: 'ms',
           value: longest(samples.hook),
@@ -560,7 +564,7 @@ export async function browserPage(chunks: number, rounds: number): Promise<Row[]
         },
         {
           scenario,
-          contestant: 'demo page (useStreamingAgent)',
+          contestant: DEMO_PAGE,
           metric: 'longest long task, CPU time',
           unit: 'ms',
           value: longestCpu(samples.hook),

@@ -19,10 +19,10 @@ export interface StreamingAgentClientOptions {
   sendTranscript?: boolean;
   /**
    * The delivery window to ask the server for, in ms (at most 1000): deltas that come within it
-   * of the one before leave together, as one frame. Default 0: ask for none. Worth 16 (one
-   * display frame) for a page that a very fast model streams to: the browser pays for every
-   * WebSocket message, and after 100,000 one-delta messages a garbage collection stalls the page
-   * for tens of ms. It costs the server capacity at load (see the guide's Delivery window).
+   * of the one before leave together, as one frame. Default 0: ask for none (the React hook asks
+   * for 16, one display frame). Worth 16 for a page that a very fast model streams to: the browser
+   * pays for every WebSocket message, and after 100,000 one-delta messages a garbage collection
+   * stalls the page for tens of ms. Replaces a `coalesceMs` written in the URL.
    */
   coalesceMs?: number;
 }

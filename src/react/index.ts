@@ -20,6 +20,16 @@ export type { AgentTurn, TextPart, ToolPart, TurnPart, TurnStatus } from './turn
  */
 export type AgentStatus = ClientStatus | ResumeOutcome;
 
+/**
+ * The delivery window the hook asks for unless told otherwise: one display frame. React shows at
+ * most one update per frame, so deltas merged per frame lose nothing on screen, and the page reads
+ * one WebSocket message per frame instead of one per delta (after a fast reply of 100,000
+ * one-delta messages, collecting them stalls the page for tens of ms). A model slower than one
+ * delta per frame is not delayed at all: only a delta that follows the one before within the
+ * window waits.
+ */
+export const HOOK_COALESCE_MS = 16;
+
 export interface UseStreamingAgentOptions extends StreamingAgentClientOptions {
   /**
    * Re-render at most once per this many milliseconds. Default: at most once per animation
@@ -70,7 +80,12 @@ export function useStreamingAgent(
 
   useEffect(() => {
     const { throttleMs: _, ...clientOptions } = optionsRef.current;
-    const client = new StreamingAgentClient(url, { reconnect: true, sendTranscript: true, ...clientOptions });
+    const client = new StreamingAgentClient(url, {
+      reconnect: true,
+      sendTranscript: true,
+      coalesceMs: HOOK_COALESCE_MS,
+      ...clientOptions,
+    });
     clientRef.current = client;
     client.onStatus = setStatus;
     client.onResume = setStatus;

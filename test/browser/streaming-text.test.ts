@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bundleForBrowser } from '../../src/demo/page-server.js';
+import { HOOK_COALESCE_MS } from '../../src/react/index.js';
 import { launchChromium } from '../helpers/browser.js';
 import { startServer } from '../helpers/server.js';
 
@@ -57,6 +58,15 @@ describe('StreamingText (livekit-streaming-text/react) in Chromium', () => {
       script: [{ input: 'go', content: PARAGRAPHS.join('\n\n'), duration: 1500 }],
     });
     const page = await browser.newPage();
+    // What the hook's socket asks for and gets: its URL, and the delta frames it reads.
+    const sockets: string[] = [];
+    let deltaFrames = 0;
+    page.on('websocket', (socket) => {
+      sockets.push(socket.url());
+      socket.on('framereceived', ({ payload }) => {
+        if (String(payload).includes('"type":"delta"')) deltaFrames++;
+      });
+    });
     await page.goto(`http://127.0.0.1:${(http.address() as AddressInfo).port}/?ws=${server.url}`);
     await page.waitForFunction(() => typeof (window as { send?: unknown }).send === 'function');
     const seen = await page.evaluate(
@@ -110,6 +120,13 @@ describe('StreamingText (livekit-streaming-text/react) in Chromium', () => {
     expect(seen.touchedAfterClose).toBe(0);
     // A closed paragraph is one text node, however many deltas it was made of.
     expect(new Set(seen.nodesPerClosed)).toEqual(new Set([1]));
+    // The hook asks for one display frame's window by default: FakeLLM's 3-character chunks, a few ms
+    // apart, arrive merged (at most one frame per window, plus the first and the last).
+    expect(sockets).toHaveLength(1);
+    expect(new URL(sockets[0]!).searchParams.get('coalesceMs')).toBe(String(HOOK_COALESCE_MS));
+    const chunks = Math.ceil(PARAGRAPHS.join('\n\n').length / 3);
+    expect(deltaFrames).toBeGreaterThan(0);
+    expect(deltaFrames).toBeLessThan(chunks / 2);
     await page.close();
   }, 60_000);
 });

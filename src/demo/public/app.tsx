@@ -143,10 +143,8 @@ const RECONNECT_NOTICE: Partial<Record<AgentStatus, string>> = {
 };
 
 function App() {
-  const { turns, isStreaming, sendMessage, stop, status, isOpen, error } = useStreamingAgent(wsUrl, {
-    // At most one frame per display frame: a fast model's deltas merged, not one message each.
-    coalesceMs: 16,
-  });
+  // The hook asks for at most one frame per display frame: a fast model's deltas merged, not one message each.
+  const { turns, isStreaming, sendMessage, stop, status, isOpen, error } = useStreamingAgent(wsUrl);
   const scroller = useStickToBottom(turns);
 
   return (
