@@ -1,14 +1,17 @@
 /**
- * The capacity benchmark's server: `ours` (createStreamingServer, a PacedLLM per session) or `raw`
- * (the same paced stream written straight to `ws`, no framework), on `workers` processes sharing one
- * port (runWorkers). Forked with IPC by bench/scenarios/capacity.ts; sends `{ port, pids }` once up.
- *   argv: <ours|raw> <workers> <chunks> <perSecond> [coalesceMs]
+ * The capacity benchmark's server: `ours` (createStreamingServer, a PacedLLM per session), `raw`
+ * (the same paced stream written straight to `ws`, no framework) or `frameworkWs` (the framework with
+ * the smallest output that reaches a socket: what an app pays to deliver the text without us), on
+ * `workers` processes sharing one port (runWorkers). Forked with IPC by bench/scenarios/capacity.ts;
+ * sends `{ port, pids }` once up.
+ *   argv: <ours|raw|frameworkWs> <workers> <chunks> <perSecond> [coalesceMs]
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { PerformanceObserver } from 'node:perf_hooks';
 import { initializeLogger, voice } from '@livekit/agents';
-import { WebSocketServer } from 'ws';
+import { type WebSocket, WebSocketServer } from 'ws';
+import { TextOutputBase } from '../src/core/text-output.js';
 import { createStreamingServer, runWorkers } from '../src/server/index.js';
 import { PacedLLM, sharedNow, streamPaced } from './paced.js';
 
@@ -70,6 +73,57 @@ async function startRaw() {
   };
 }
 
+/** Each chunk the framework hands its output goes to the socket as it is: no reader, no log, no window. */
+class SocketOutput extends TextOutputBase {
+  constructor(private readonly socket: WebSocket) {
+    super();
+  }
+  async captureText(text: string | { text: string }): Promise<void> {
+    if (this.socket.readyState === this.socket.OPEN)
+      this.socket.send(
+        JSON.stringify({ type: 'delta', delta: typeof text === 'string' ? text : text.text, generation: 1 }),
+      );
+  }
+  flush(): void {}
+}
+
+/**
+ * The framework delivered the shortest way: one AgentSession per socket whose text output writes
+ * each chunk to it, a `run()` per message, `result` when it ends. What any app pays to get the
+ * framework's text to a client, without resume, tool steps, ordering or back-pressure.
+ */
+async function startFrameworkWs() {
+  const http = createServer();
+  const wss = new WebSocketServer({ server: http });
+  wss.on('connection', async (socket) => {
+    const session = new voice.AgentSession({ llm: new PacedLLM(n, rate), userAwayTimeout: null });
+    session.output.transcription = new SocketOutput(socket);
+    socket.once('close', () => void session.close());
+    await session.start({ agent: new voice.Agent({ instructions: 'bench' }) });
+    socket.on('message', () => {
+      const end = (type: 'result' | 'error') => {
+        if (socket.readyState === socket.OPEN) socket.send(JSON.stringify({ type, events: [] }));
+      };
+      session
+        .run({ userInput: 'go' })
+        .wait()
+        .then(
+          () => end('result'),
+          () => end('error'),
+        );
+    });
+    socket.send(JSON.stringify({ type: 'ready' }));
+  });
+  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (http.address() as AddressInfo).port,
+    close: async () => {
+      for (const client of wss.clients) client.terminate();
+      await new Promise<void>((resolve) => http.close(() => resolve()));
+    },
+  };
+}
+
 const startOurs = () =>
   createStreamingServer({
     port: 0,
@@ -93,7 +147,7 @@ const startOurs = () =>
 
 const pool = await runWorkers({
   workers: Number(workers),
-  start: kind === 'raw' ? startRaw : startOurs,
+  start: kind === 'raw' ? startRaw : kind === 'frameworkWs' ? startFrameworkWs : startOurs,
   respawn: false,
 });
 if (pool.isPrimary) {

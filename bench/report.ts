@@ -125,7 +125,9 @@ bounds it from above. Every contestant ramps twice, since one step's p99 can pas
 next: the tables report the lower capacity, the notes each round's, and the ratios' spread covers every
 interval both rounds allow. Clients run in the bench process;
 servers are forked (\`runWorkers\`, 1 or 2 worker processes on one port); "framework alone" runs AgentSessions in
-1 or 2 forked processes with an output that only notes arrival times, read through \`RunResult\`. The CPU time
+1 or 2 forked processes with an output that only notes arrival times, read through \`RunResult\`; "framework + ws"
+runs the same AgentSessions behind a \`ws\` server whose text output writes each chunk to its socket as it comes
+(no reader, log, window or resume), for the same clients: the framework's text delivered the shortest way. The CPU time
 per chunk is measured apart from the ramps: 3 rounds of one step per contestant, interleaved, each on a fresh
 process after a warm-up step; its ratio's spread is the min–max of the per-round ratios.
 

@@ -77,7 +77,8 @@ export interface StepResult {
   pass: boolean;
 }
 
-type Kind = 'ours' | 'framework' | 'raw';
+type Kind = 'ours' | 'framework' | 'frameworkWs' | 'raw';
+type SocketKind = Exclude<Kind, 'framework'>;
 
 interface Target {
   step(sessions: number): Promise<StepResult>;
@@ -123,7 +124,7 @@ function judge(latency: number[], first: number[], errors: number) {
 }
 
 /** A WebSocket server (ours or raw) in forked processes; the clients live here. */
-async function socketTarget(kind: 'ours' | 'raw', workers: number, o: CapacityOptions): Promise<Target> {
+async function socketTarget(kind: SocketKind, workers: number, o: CapacityOptions): Promise<Target> {
   const child: ChildProcess = fork(
     `${root}bench/capacity-server.ts`,
     [kind, String(workers), String(o.chunks), String(o.perSecond), String(o.coalesceMs ?? 0)],
@@ -363,9 +364,9 @@ export async function perChunkCost(
   o: CapacityOptions,
   log: (line: string) => void = console.log,
 ): Promise<Record<Kind, StepResult[]>> {
-  const results: Record<Kind, StepResult[]> = { raw: [], framework: [], ours: [] };
+  const results: Record<Kind, StepResult[]> = { raw: [], framework: [], frameworkWs: [], ours: [] };
   for (let round = 0; round < (o.perChunkRounds ?? 3); round++) {
-    for (const kind of ['raw', 'framework', 'ours'] as const) {
+    for (const kind of ['raw', 'framework', 'frameworkWs', 'ours'] as const) {
       const target = await targetOf(kind, 1, o);
       try {
         await target.step(Math.min(50, o.perChunkAt));
@@ -385,6 +386,7 @@ export async function perChunkCost(
 export const label: Record<Kind, string> = {
   ours: 'ours (createStreamingServer)',
   framework: 'framework alone (no-op output, RunResult)',
+  frameworkWs: 'framework + ws (an output that writes each chunk to the socket)',
   raw: 'raw ws (same paced stream, no framework)',
 };
 
@@ -421,7 +423,8 @@ export async function capacity(o: CapacityOptions): Promise<{ rows: Row[]; ramps
   const ramps: RampResult[] = [];
   for (let round = 0; round < (o.rampRounds ?? 2); round++) {
     for (const workers of o.workers) {
-      for (const kind of ['raw', 'framework'] as const) ramps.push(await ramp(kind, workers, o));
+      for (const kind of ['raw', 'framework', 'frameworkWs'] as const)
+        ramps.push(await ramp(kind, workers, o));
       for (const window of windowsOf(workers))
         ramps.push(await ramp('ours', workers, { ...o, coalesceMs: window }));
     }
@@ -434,6 +437,7 @@ export async function capacity(o: CapacityOptions): Promise<{ rows: Row[]; ramps
   const rows: Row[] = [];
   for (const workers of o.workers) {
     const framework = find('framework', workers);
+    const frameworkWs = find('frameworkWs', workers);
     const raw = find('raw', workers);
     for (const window of windowsOf(workers)) {
       const r = find('ours', workers, window);
@@ -455,6 +459,20 @@ export async function capacity(o: CapacityOptions): Promise<{ rows: Row[]; ramps
           : {}),
         note: r.rounds.map((x, i) => `round ${i + 1}: ${describeRamp(x, 'ours')}`).join('; '),
       });
+      // The same framework delivering the same text to the same clients over a socket, the shortest
+      // way: what ours costs beyond delivering the text at all.
+      const vsFrameworkWs = ratioSpread(r, frameworkWs);
+      rows.push({
+        scenario,
+        contestant,
+        metric: 'capacity vs framework + ws',
+        unit: 'sessions',
+        value: r.capacity,
+        ratio: r.capacity / frameworkWs.capacity,
+        baseline: 'framework + ws',
+        spread: vsFrameworkWs,
+        ...(isDefault ? { bar: '≥ 0.85× framework + ws', verdict: verdictAtLeast(vsFrameworkWs, 0.85) } : {}),
+      });
       rows.push({
         scenario,
         contestant,
@@ -466,7 +484,7 @@ export async function capacity(o: CapacityOptions): Promise<{ rows: Row[]; ramps
         spread: ratioSpread(r, raw),
       });
     }
-    for (const kind of ['framework', 'raw'] as const) {
+    for (const kind of ['framework', 'frameworkWs', 'raw'] as const) {
       const r = find(kind, workers);
       rows.push({
         scenario,
@@ -545,9 +563,11 @@ function perChunkRows(cost: Record<Kind, StepResult[]>, o: CapacityOptions): Row
   // What ours adds beyond the framework's pipeline and the socket write raw ws pays as well.
   const ownPerRound = cpu('ours').map((x, i) => x - cpu('framework')[i]! - cpu('raw')[i]!);
   const ownNote = `ours − framework − raw ws per round: ${ownPerRound.map((x) => x.toFixed(0)).join(', ')} µs (our own code beyond the framework and one socket write per chunk)`;
+  const vsWs = cpu('ours').map((x, i) => x / cpu('frameworkWs')[i]!);
   return [
     row('raw'),
     row('framework'),
+    row('frameworkWs'),
     {
       ...row('ours'),
       ratio: median(ratios),
@@ -555,7 +575,7 @@ function perChunkRows(cost: Record<Kind, StepResult[]>, o: CapacityOptions): Row
       spread,
       bar: `≤ ${bar}× the framework alone`,
       verdict: spread.max <= bar ? 'met' : spread.min > bar ? 'missed' : 'within noise',
-      note: `${describe('ours')}; ${ownNote}`,
+      note: `${describe('ours')}; ${ownNote}; ours / framework + ws per round: ${vsWs.map((x) => x.toFixed(2)).join(', ')}`,
     },
   ];
 }
