@@ -49,10 +49,23 @@ const [kind = 'ours', workers = '1', chunks = '300', perSecond = '50', coalesceM
 const n = Number(chunks);
 const rate = Number(perSecond);
 
-async function startRaw() {
+/** A `ws` server on a free loopback port whose sockets `onConnection` serves; `close` ends them all. */
+async function listenWs(onConnection: (socket: WebSocket) => void) {
   const http = createServer();
   const wss = new WebSocketServer({ server: http });
-  wss.on('connection', (socket) => {
+  wss.on('connection', onConnection);
+  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (http.address() as AddressInfo).port,
+    close: async () => {
+      for (const client of wss.clients) client.terminate();
+      await new Promise<void>((resolve) => http.close(() => resolve()));
+    },
+  };
+}
+
+const startRaw = () =>
+  listenWs((socket) => {
     socket.send(JSON.stringify({ type: 'ready' }));
     socket.on('message', () => {
       void streamPaced(n, rate, (delta) => {
@@ -63,15 +76,6 @@ async function startRaw() {
       });
     });
   });
-  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
-  return {
-    port: (http.address() as AddressInfo).port,
-    close: async () => {
-      for (const client of wss.clients) client.terminate();
-      await new Promise<void>((resolve) => http.close(() => resolve()));
-    },
-  };
-}
 
 /** Each chunk the framework hands its output goes to the socket as it is: no reader, no log, no window. */
 class SocketOutput extends TextOutputBase {
@@ -92,10 +96,8 @@ class SocketOutput extends TextOutputBase {
  * each chunk to it, a `run()` per message, `result` when it ends. What any app pays to get the
  * framework's text to a client, without resume, tool steps, ordering or back-pressure.
  */
-async function startFrameworkWs() {
-  const http = createServer();
-  const wss = new WebSocketServer({ server: http });
-  wss.on('connection', async (socket) => {
+const startFrameworkWs = () =>
+  listenWs(async (socket) => {
     const session = new voice.AgentSession({ llm: new PacedLLM(n, rate), userAwayTimeout: null });
     session.output.transcription = new SocketOutput(socket);
     socket.once('close', () => void session.close());
@@ -114,15 +116,6 @@ async function startFrameworkWs() {
     });
     socket.send(JSON.stringify({ type: 'ready' }));
   });
-  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
-  return {
-    port: (http.address() as AddressInfo).port,
-    close: async () => {
-      for (const client of wss.clients) client.terminate();
-      await new Promise<void>((resolve) => http.close(() => resolve()));
-    },
-  };
-}
 
 const startOurs = () =>
   createStreamingServer({

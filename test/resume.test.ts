@@ -312,15 +312,21 @@ describe('resume: what does not resume', () => {
   });
 });
 
+/** A client that had one turn, asked for a long reply ('c'), and dropped after its tenth word. */
+async function droppedMidReply(url: string): Promise<TestClient> {
+  const client = await TestClient.connect(url);
+  await client.turn('remember one');
+  client.ask('count 2000', 'c');
+  await client.waitFor((f) => f.type === 'delta' && f.id === 'c' && f.delta === 'w10 ');
+  client.socket.terminate();
+  await client.closed;
+  return client;
+}
+
 describe('resume: the log bound', () => {
   it('frames no longer held: resume_gap, the turn so far restated, then live; the text is exact', async () => {
     const server = await startResumingServer({ frameLog: new MemoryFrameLog({ maxBytes: 2_000 }) });
-    const first = await TestClient.connect(server.url);
-    await first.turn('remember one');
-    first.ask('count 2000', 'c');
-    await first.waitFor((f) => f.type === 'delta' && f.id === 'c' && f.delta === 'w10 ');
-    first.socket.terminate();
-    await first.closed;
+    const first = await droppedMidReply(server.url);
     // Far behind: let the log drop what the client has not seen.
     await new Promise((resolve) => setTimeout(resolve, 100));
     const second = await TestClient.resume(server.url, tokenOf(first), seqOf(numbered(first).at(-1)!));
@@ -390,12 +396,7 @@ describe('resume: the log bound', () => {
 
   it('a client whose seq is past any the session sent gets resume_gap, the turn in progress whole, and frames numbered past its seq', async () => {
     const server = await startResumingServer();
-    const first = await TestClient.connect(server.url);
-    await first.turn('remember one');
-    first.ask('count 2000', 'c');
-    await first.waitFor((f) => f.type === 'delta' && f.id === 'c' && f.delta === 'w10 ');
-    first.socket.terminate();
-    await first.closed;
+    const first = await droppedMidReply(server.url);
     const ahead = seqOf(numbered(first).at(-1)!)! + 1_000_000;
     const second = await TestClient.resume(server.url, tokenOf(first), ahead);
     await second.waitFor((f) => f.type === 'result' && f.id === 'c');
