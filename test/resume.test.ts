@@ -292,6 +292,22 @@ describe('resume: what does not resume', () => {
     expect(seqOf(answers[0]!)).toBeUndefined();
   });
 
+  it('a message refused as busy was not taken: the same id sent again later is answered', async () => {
+    const server = await startResumingServer({ maxQueuedMessages: 1 });
+    const client = await TestClient.connect(server.url);
+    client.ask('count 300', 'a');
+    client.ask('remember x', 'b');
+    client.ask('remember y', 'c');
+    await client.waitFor((f) => f.type === 'error' && f.id === 'c' && f.code === 'busy');
+    await client.waitFor((f) => f.type === 'result' && f.id === 'b');
+    const from = client.frames.length;
+    client.ask('remember y', 'c');
+    client.ask('remember z', 'd');
+    await client.waitFor((f) => f.type === 'result' && f.id === 'd', from);
+    const answersToC = client.frames.slice(from).filter((f) => 'id' in f && f.id === 'c');
+    expect(answersToC.map((f) => f.type)).toContain('result');
+  });
+
   it('malformed resume frames are refused as invalid frames', async () => {
     const server = await startResumingServer();
     for (const bad of [

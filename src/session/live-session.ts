@@ -146,16 +146,20 @@ export class LiveSession {
    * answer was sent; a client that resent it has it by now, from the replay before).
    */
   enqueue(message: string, id: string | undefined): ErrorCode | undefined {
-    if (id !== undefined && this.channel.numbered) {
+    const keepsIds = id !== undefined && this.channel.numbered;
+    if (keepsIds) {
       const ended = this.seenIds.get(id);
       if (ended !== undefined) return ended ? 'duplicate_id' : undefined;
-      this.seenIds.set(id, false);
-      // Bounded: the oldest ids go first (a Set iterates in insertion order).
-      if (this.seenIds.size > SEEN_IDS_KEPT) this.seenIds.delete(this.seenIds.keys().next().value!);
     }
     const waiting = this.queue.length + (this.current ? 1 : 0);
-    // The message being answered does not count against the queue.
+    // The message being answered does not count against the queue. A refused one is not taken:
+    // the same id may come again.
     if (waiting > this.options.maxQueuedMessages) return 'busy';
+    if (keepsIds) {
+      this.seenIds.set(id, false);
+      // Bounded: the oldest ids go first (a Map iterates in insertion order).
+      if (this.seenIds.size > SEEN_IDS_KEPT) this.seenIds.delete(this.seenIds.keys().next().value!);
+    }
     this.queue.push({ message, id });
     this.hooks.record?.(
       this.id,
