@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket, WebSocketServer } from 'ws';
 import { StreamingAgentClient } from '../src/client/index.js';
 import type { ServerFrame } from '../src/protocol/frames.js';
-import { askedCoalesceMs, withCoalesce } from '../src/protocol/negotiation.js';
+import { askedCoalesceMs, namesCoalesce, withCoalesce } from '../src/protocol/negotiation.js';
 import { createStreamingServer } from '../src/server/index.js';
 import { FrameSender } from '../src/session/frame-sender.js';
 import { startResumingServer, startServer } from './helpers/server.js';
@@ -365,11 +365,16 @@ describe('a delivery window the client asks for (?coalesceMs=)', () => {
 
   it('our client asks for the window its coalesceMs option says, and for none by default', async () => {
     expect(withCoalesce('ws://h/ws?accumulated=0', 16)).toBe('ws://h/ws?accumulated=0&coalesceMs=16');
-    // The option set in code wins over an ask written in the URL (even an empty one); 0 leaves the URL's.
+    // The option set in code wins over an ask written in the URL (even an empty one), 0 takes the
+    // URL's out, and no option leaves the URL as written.
     expect(withCoalesce('ws://h/ws?coalesceMs=5#x', 16)).toBe('ws://h/ws?coalesceMs=16#x');
     expect(withCoalesce('ws://h/ws?coalesceMs&a=1', 16)).toBe('ws://h/ws?a=1&coalesceMs=16');
-    expect(withCoalesce('ws://h/ws?coalesceMs=5', 0)).toBe('ws://h/ws?coalesceMs=5');
+    expect(withCoalesce('ws://h/ws?coalesceMs=5', 0)).toBe('ws://h/ws');
+    expect(withCoalesce('ws://h/ws?a=1&coalesceMs=5#x', 0)).toBe('ws://h/ws?a=1#x');
+    expect(withCoalesce('ws://h/ws?coalesceMs=5', undefined)).toBe('ws://h/ws?coalesceMs=5');
     expect(withCoalesce('ws://h/ws', 0)).toBe('ws://h/ws');
+    expect(namesCoalesce('ws://h/ws?a=1&coalesceMs=40')).toBe(true);
+    expect(namesCoalesce('ws://h/ws?xcoalesceMs=40#coalesceMs=1')).toBe(false);
     const server = await startServer({ script: [{ input: 'long', content: reply }] });
     const urls: string[] = [];
     class Recording extends WebSocket {

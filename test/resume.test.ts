@@ -316,6 +316,8 @@ describe('resume: what does not resume', () => {
       { type: 'resume', token: 'x'.repeat(300), seq: 1 },
       { type: 'resume', token: 'abc', seq: -1 },
       { type: 'resume', token: 'abc', seq: 1.5 },
+      // Safe, but the frames after it could not be numbered higher.
+      { type: 'resume', token: 'abc', seq: 2 ** 53 - 1 },
     ]) {
       const client = await TestClient.connect(server.url);
       client.send(bad);

@@ -220,7 +220,7 @@ export class StreamingAgentClient {
         // It rebuilds `accumulated` from the deltas: ask the server to leave it off the wire.
         const url = resuming ? this.resume.url(this.url) : this.url;
         // And it asks for the delivery window its `coalesceMs` says, if any.
-        const asked = withCoalesce(withoutAccumulated(url), this.options.coalesceMs ?? 0);
+        const asked = withCoalesce(withoutAccumulated(url), this.options.coalesceMs);
         socket = new this.WebSocketClass(asked, this.options.protocols);
       } catch (error) {
         fail((error as Error).message);

@@ -19,10 +19,11 @@ export interface StreamingAgentClientOptions {
   sendTranscript?: boolean;
   /**
    * The delivery window to ask the server for, in ms (at most 1000): deltas that come within it
-   * of the one before leave together, as one frame. Default 0: ask for none (the React hook asks
-   * for 16, one display frame). Worth 16 for a page that a very fast model streams to: the browser
-   * pays for every WebSocket message, and after 100,000 one-delta messages a garbage collection
-   * stalls the page for tens of ms. Replaces a `coalesceMs` written in the URL.
+   * of the one before leave together, as one frame. Given, it replaces a `coalesceMs` written in
+   * the URL (0: ask for none); not given, the URL's stands, and without one nothing is asked (the
+   * React hook asks for 16, one display frame). Worth 16 for a page that a very fast model streams
+   * to: the browser pays for every WebSocket message, and after 100,000 one-delta messages a
+   * garbage collection stalls the page for tens of ms.
    */
   coalesceMs?: number;
 }

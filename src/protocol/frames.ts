@@ -181,6 +181,13 @@ export type SequencedFrame = ServerFrame & { seq: number };
 
 const MAX_TOKEN_LENGTH = 256;
 
+/**
+ * The largest `seq` a resume may name: the frames after it must still be numbered by safe integers
+ * that strictly increase (2^53 - 1 would make every later frame the same number). No session sends
+ * 2^50 frames.
+ */
+export const MAX_RESUME_SEQ = 2 ** 50;
+
 /** The WebSocket close codes the server sends (1007 and 1009 through `ws` itself). */
 export const CLOSE_CODES = {
   /** The session was resumed on another connection: this one is evicted. */
@@ -224,7 +231,7 @@ const fail = <Code extends ErrorCode | ClientErrorCode>(
   id === undefined ? { ok: false, code, message } : { ok: false, code, message, id };
 
 /** Why a `resume` frame was refused: it is an object, so the code's own message would mislead. */
-const BAD_RESUME = `a \`resume\` frame needs a \`token\` (1-${MAX_TOKEN_LENGTH} characters), a whole \`seq\` of 0 or more, and a valid \`transcript\` if any`;
+const BAD_RESUME = `a \`resume\` frame needs a \`token\` (1-${MAX_TOKEN_LENGTH} characters), a whole \`seq\` from 0 to 2^50, and a valid \`transcript\` if any`;
 
 const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -244,7 +251,7 @@ export function parseClientFrame(text: string): Parsed<ClientFrame> {
     const { token, seq } = value;
     if (typeof token !== 'string' || token.length === 0 || token.length > MAX_TOKEN_LENGTH)
       return fail('invalid_frame', undefined, BAD_RESUME);
-    if (!Number.isSafeInteger(seq) || (seq as number) < 0)
+    if (!Number.isSafeInteger(seq) || (seq as number) < 0 || (seq as number) > MAX_RESUME_SEQ)
       return fail('invalid_frame', undefined, BAD_RESUME);
     const frame: ResumeFrame = { type: 'resume', token, seq: seq as number };
     if (value.transcript !== undefined) {

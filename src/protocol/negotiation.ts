@@ -20,21 +20,26 @@ export const COALESCE_PARAM = 'coalesceMs';
 /** The longest window a client may ask for; a longer ask gets this. */
 export const MAX_ASKED_COALESCE_MS = 1000;
 
+/** The `name=…` pairs of a URL's query: `name` alone or `name=` anything. */
+const names = (name: string) => (pair: string) => pair === name || pair.startsWith(`${name}=`);
+
 /**
  * `url` with `name=value` in its query, the rest as written. Where the URL names `name` already,
- * `replace` says who wins: the value given (an option set in code), or the URL (the default).
+ * `replace` says who wins: the value given (an option set in code), or the URL (the default). With
+ * `replace` and no value, the URL's `name` is taken out.
  */
-function withParam(url: string, name: string, value: string, replace = false): string {
+function withParam(url: string, name: string, value: string | undefined, replace = false): string {
   const hash = url.indexOf('#');
   const base = hash === -1 ? url : url.slice(0, hash);
   const fragment = hash === -1 ? '' : url.slice(hash);
   const mark = base.indexOf('?');
   const path = mark === -1 ? base : base.slice(0, mark);
   const pairs = mark === -1 ? [] : base.slice(mark + 1).split('&');
-  const named = (pair: string) => pair === name || pair.startsWith(`${name}=`);
+  const named = names(name);
   if (!replace && pairs.some(named)) return url;
   const kept = pairs.filter((pair) => pair !== '' && !named(pair));
-  return `${path}?${[...kept, `${name}=${value}`].join('&')}${fragment}`;
+  if (value !== undefined) kept.push(`${name}=${value}`);
+  return kept.length === 0 ? `${path}${fragment}` : `${path}?${kept.join('&')}${fragment}`;
 }
 
 /** One query parameter of the upgrade request's URL, or null. */
@@ -55,11 +60,18 @@ export function clientWantsAccumulated(requestUrl: string | undefined): boolean 
 }
 
 /**
- * `url` asking for a delivery window of `ms`, in place of any the URL asks for; for 0, the URL as
- * written (an ask written in it stands).
+ * `url` asking for a delivery window of `ms`, in place of any the URL asks for: 0 takes the URL's
+ * ask out (none), and no `ms` leaves the URL as written (an ask written in it stands).
  */
-export function withCoalesce(url: string, ms: number): string {
-  return ms > 0 ? withParam(url, COALESCE_PARAM, String(ms), true) : url;
+export function withCoalesce(url: string, ms: number | undefined): string {
+  if (ms === undefined) return url;
+  return withParam(url, COALESCE_PARAM, ms > 0 ? String(ms) : undefined, true);
+}
+
+/** True when `url` already says which delivery window it asks for (`coalesceMs=` in its query). */
+export function namesCoalesce(url: string): boolean {
+  const query = url.split('#')[0]!.split('?')[1];
+  return query !== undefined && query.split('&').some(names(COALESCE_PARAM));
 }
 
 /**

@@ -6,6 +6,7 @@ import {
   type StreamingAgentClientOptions,
   StreamingClientError,
 } from '../client/index.js';
+import { namesCoalesce } from '../protocol/negotiation.js';
 import { type AgentTurn, TurnStore } from './turn-store.js';
 
 export { Paragraphs, StreamingText, type StreamingTextProps, useParagraphs } from './streaming-text.js';
@@ -83,8 +84,9 @@ export function useStreamingAgent(
     const client = new StreamingAgentClient(url, {
       reconnect: true,
       sendTranscript: true,
-      coalesceMs: HOOK_COALESCE_MS,
       ...clientOptions,
+      // The hook's window unless the options or the URL say which.
+      coalesceMs: clientOptions.coalesceMs ?? (namesCoalesce(url) ? undefined : HOOK_COALESCE_MS),
     });
     clientRef.current = client;
     client.onStatus = setStatus;
