@@ -71,7 +71,7 @@ export function withCoalesce(url: string, ms: number | undefined): string {
 /** True when `url` already says which delivery window it asks for (`coalesceMs=` in its query). */
 export function namesCoalesce(url: string): boolean {
   const query = url.split('#')[0]!.split('?')[1];
-  return query !== undefined && query.split('&').some(names(COALESCE_PARAM));
+  return query?.split('&').some(names(COALESCE_PARAM)) === true;
 }
 
 /**
