@@ -6,9 +6,10 @@ import {
   type StreamingAgentClientOptions,
   type TurnFrame,
 } from '../src/client/index.js';
+import { MemoryFrameLog } from '../src/session/frame-log.js';
 import { waitFor } from './helpers/await.js';
 import { replyFor } from './helpers/conversation-llm.js';
-import { startResumingServer } from './helpers/server.js';
+import { startResumingServer, startServer } from './helpers/server.js';
 import { prng } from './soak/frames.js';
 
 /** A `ws` WebSocket the test can reach: the client's sockets, newest last. */
@@ -207,6 +208,55 @@ describe('StreamingAgentClient resumes by itself', () => {
   });
 });
 
+describe('StreamingAgentClient after a resume gap', () => {
+  it('dropped twice, the second time right after the restated tool call: each step reaches ask() once', async () => {
+    const server = await startServer({
+      resumeWindowMs: 30_000,
+      // Small enough that the log drops what the client misses while away: every resume is a gap.
+      frameLog: new MemoryFrameLog({ maxBytes: 200 }),
+      script: [
+        {
+          input: 'weather in Paris?',
+          content: 'Let me look that up for you in a moment, one second please.',
+          toolCalls: [{ name: 'getWeather', args: { city: 'Paris' } }],
+          duration: 400,
+        },
+        { input: '"sunny"', content: 'It is sunny in Paris today, enjoy the walk.', duration: 2_500 },
+      ],
+    });
+    const { sockets, WebSocket: Tracked } = trackedSockets();
+    const client = new StreamingAgentClient(server.url, {
+      WebSocket: Tracked,
+      // Away longer than the first generation and the tool: the resume restates both.
+      reconnect: { initialDelayMs: 800, maxDelayMs: 800 },
+    });
+    await client.connect();
+    let deltas = 0;
+    let toolCalls = 0;
+    client.onDelta = () => {
+      if (++deltas === 3) sockets.at(-1)!.terminate();
+    };
+    // The first tool_call this client sees is the restated one: drop again before any newer frame.
+    client.onToolCall = () => {
+      if (++toolCalls === 1) sockets.at(-1)!.terminate();
+    };
+    const frames: TurnFrame[] = [];
+    for await (const frame of client.ask('weather in Paris?')) frames.push(frame);
+    client.close();
+    expect(sockets.length).toBeGreaterThanOrEqual(3);
+    const steps = frames
+      .filter((f) => f.type !== 'delta')
+      .map((f) => (f.type === 'complete' ? `complete ${f.generation}` : f.type));
+    expect(steps.filter((s) => s === 'tool_call')).toHaveLength(1);
+    expect(steps.filter((s) => s === 'tool_output')).toHaveLength(1);
+    expect(new Set(steps.filter((s) => s.startsWith('complete'))).size).toBe(
+      steps.filter((s) => s.startsWith('complete')).length,
+    );
+    expect(steps.at(-1)).toBe('result');
+    expect(toolCalls).toBe(1);
+  }, 30_000);
+});
+
 describe('ResumeState', () => {
   it('drops a frame whose seq it has seen, keeps unnumbered ones, forgets the seq for a fresh session', async () => {
     const { ResumeState } = await import('../src/client/resume.js');
@@ -227,5 +277,35 @@ describe('ResumeState', () => {
     expect(state.url('ws://h:1/p?a=b')).toBe('ws://h:1/p?a=b&resume=1');
     state.ready({ type: 'ready', message: 'hi', token: 'u' });
     expect(state.accept(delta(1))).toBe(true);
+  });
+
+  it('drops a step of an unfinished turn restated a second time, and forgets the turn at its result', async () => {
+    const { ResumeState } = await import('../src/client/resume.js');
+    const state = new ResumeState();
+    state.ready({ type: 'ready', message: 'hi', token: 't' });
+    const complete = { type: 'complete' as const, text: 'a', generation: 1, id: 'm' };
+    const call = { type: 'tool_call' as const, callId: 'c', name: 'n', arguments: '{}', id: 'm' };
+    const output = {
+      type: 'tool_output' as const,
+      callId: 'c',
+      name: 'n',
+      output: 'o',
+      isError: false,
+      id: 'm',
+    };
+    expect([complete, call, complete, call, output, output].map((f) => state.accept(f))).toEqual([
+      true,
+      true,
+      false,
+      false,
+      true,
+      false,
+    ]);
+    // Another turn's steps are its own; without an id nothing is tracked.
+    expect(state.accept({ ...complete, id: 'other' })).toBe(true);
+    expect(state.accept({ type: 'complete', text: 'a', generation: 1 })).toBe(true);
+    expect(state.accept({ type: 'complete', text: 'a', generation: 1 })).toBe(true);
+    expect(state.accept({ type: 'result', events: [], id: 'm' })).toBe(true);
+    expect(state.accept(complete)).toBe(true);
   });
 });

@@ -3,6 +3,22 @@ import { RESUME_QUERY, type ResumeFrame, type ServerFrame } from '../protocol/fr
 /** Messages kept to send once the connection is back; past it, `send()` throws `not_connected`. */
 export const MAX_QUEUED_WHILE_AWAY = 100;
 
+/** Turns whose steps are remembered to drop a second restatement of them (the oldest go first). */
+const TURNS_WATCHED = 64;
+
+/** What names one step of a turn: a generation's end, or one side of a tool call. */
+function stepKey(frame: ServerFrame): string | undefined {
+  switch (frame.type) {
+    case 'complete':
+      return `complete ${frame.generation}`;
+    case 'tool_call':
+    case 'tool_output':
+      return `${frame.type} ${frame.callId}`;
+    default:
+      return undefined;
+  }
+}
+
 export interface OutgoingMessage {
   type: 'message';
   message: string;
@@ -22,6 +38,12 @@ export class ResumeState {
   private readonly unanswered = new Map<string, OutgoingMessage>();
   /** Written while disconnected, in order. */
   private readonly queued: OutgoingMessage[] = [];
+  /**
+   * The steps (`complete`, `tool_call`, `tool_output`) each unfinished turn has delivered. After a
+   * gap the server restates them without a `seq`, so a client that drops again before any newer
+   * numbered frame resumes from the same seq and is sent them twice: the second is dropped here.
+   */
+  private readonly steps = new Map<string, Set<string>>();
 
   /** The session can be resumed: the server gave a token. */
   get canResume(): boolean {
@@ -51,16 +73,33 @@ export class ResumeState {
     this.token = frame.token;
   }
 
-  /** False for a frame already seen (its `seq` is not past the last one): drop it. */
+  /**
+   * False for a frame already seen: its `seq` is not past the last one, or it restates a step of
+   * its turn that was delivered already. Drop it.
+   */
   accept(frame: ServerFrame): boolean {
     const seq = (frame as { seq?: number }).seq;
     if (seq !== undefined) {
       if (seq <= this.lastSeq) return false;
       this.lastSeq = seq;
     }
-    if ((frame.type === 'result' || frame.type === 'error') && frame.id !== undefined) {
-      this.unanswered.delete(frame.id);
+    const id = 'id' in frame ? frame.id : undefined;
+    if (id === undefined) return true;
+    if (frame.type === 'result' || frame.type === 'error') {
+      this.unanswered.delete(id);
+      this.steps.delete(id);
+      return true;
     }
+    const key = stepKey(frame);
+    if (key === undefined) return true;
+    let seen = this.steps.get(id);
+    if (seen === undefined) {
+      seen = new Set();
+      this.steps.set(id, seen);
+      if (this.steps.size > TURNS_WATCHED) this.steps.delete(this.steps.keys().next().value!);
+    }
+    if (seen.has(key)) return false;
+    seen.add(key);
     return true;
   }
 
@@ -112,6 +151,7 @@ export class ResumeState {
     const all = [...this.unanswered.values(), ...this.queued];
     this.unanswered.clear();
     this.queued.length = 0;
+    this.steps.clear();
     this.token = undefined;
     this.lastSeq = 0;
     return all;
