@@ -412,6 +412,33 @@ describe('resume: the log bound', () => {
     expect(rest[4]).toEqual(sent[4]);
   });
 
+  it('turns older than the last two, from before what the log holds: each restated from its result (text and tool steps), in order', async () => {
+    const server = await startServer({
+      resumeWindowMs: 30_000,
+      frameLog: new MemoryFrameLog({ maxBytes: 200 }),
+    });
+    const first = await TestClient.connect(server.url);
+    const from = first.frames.length;
+    for (const message of ['weather in Paris?', 'hello', 'hello', 'hello']) await first.turn(message);
+    const firstDelta = first.frames.slice(from).find((f) => f.type === 'delta')!;
+    first.socket.terminate();
+    await first.closed;
+    // As if it had dropped after the first turn's first delta, and four turns then ended.
+    const second = await TestClient.resume(server.url, tokenOf(first), seqOf(firstDelta)!);
+    await second.waitFor((f) => f.type === 'result' && seqOf(f) === seqOf(first.frames.at(-1)!));
+    const [, gap, ...rest] = second.frames;
+    expect(gap).toMatchObject({ type: 'error', code: 'resume_gap' });
+    // Every step the client lacked, as the turns sent them: restated ones without their seq.
+    const lacked = first.frames
+      .slice(from)
+      .filter((f) => f.type !== 'delta')
+      .map((f) =>
+        f.type === 'result' ? f : (({ seq, ...frame }: ServerFrame & { seq?: number }) => frame)(f),
+      );
+    expect(rest).toEqual(lacked);
+    expect(rest.filter((f) => f.type === 'tool_call')).toHaveLength(1);
+  });
+
   it('a client whose seq is past any the session sent gets resume_gap, the turn in progress whole, and frames numbered past its seq', async () => {
     const server = await startResumingServer();
     const first = await droppedMidReply(server.url);

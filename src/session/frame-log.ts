@@ -1,9 +1,10 @@
 import type { SequencedFrame } from '../protocol/frames.js';
 
 /**
- * Finished turns whose text is kept to restate after a gap, the newest first. A client that drops
- * while a turn ends and comes back from before what the log holds gets that turn's text again, not
- * only its `result`. A turn's text can be long, so only the last few are kept.
+ * Finished turns kept whole (their text and tool steps) to restate after a gap, the newest first.
+ * A client that drops while a turn ends and comes back from before what the log holds gets that
+ * turn's steps again, not only its `result`. A turn's text can be long, so only the last few keep
+ * their own copy; a session's older turns are restated from their `result`, which has the same.
  */
 export const TEXTS_KEPT = 2;
 
