@@ -6,6 +6,7 @@ import {
   type StreamingAgentClientOptions,
   type TurnFrame,
 } from '../src/client/index.js';
+import type { ServerFrame } from '../src/protocol/frames.js';
 import { MemoryFrameLog } from '../src/session/frame-log.js';
 import { waitFor } from './helpers/await.js';
 import { replyFor } from './helpers/conversation-llm.js';
@@ -301,6 +302,9 @@ describe('ResumeState', () => {
       true,
       false,
     ]);
+    // Live frames are new by their seq, even a step that repeats one (a model reusing a callId).
+    expect(state.accept({ ...call, id: 'live', seq: 10 } as ServerFrame)).toBe(true);
+    expect(state.accept({ ...call, id: 'live', seq: 11 } as ServerFrame)).toBe(true);
     // Another turn's steps are its own; without an id nothing is tracked.
     expect(state.accept({ ...complete, id: 'other' })).toBe(true);
     expect(state.accept({ type: 'complete', text: 'a', generation: 1 })).toBe(true);

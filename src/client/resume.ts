@@ -11,9 +11,11 @@ function stepKey(frame: ServerFrame): string | undefined {
   switch (frame.type) {
     case 'complete':
       return `complete ${frame.generation}`;
+    // A model may reuse a callId in a later step (FakeLLM does): the whole step names it.
     case 'tool_call':
+      return `tool_call ${frame.callId} ${frame.name} ${frame.arguments}`;
     case 'tool_output':
-      return `${frame.type} ${frame.callId}`;
+      return `tool_output ${frame.callId} ${frame.name} ${frame.isError} ${frame.output}`;
     default:
       return undefined;
   }
@@ -98,7 +100,8 @@ export class ResumeState {
       this.steps.set(id, seen);
       if (this.steps.size > TURNS_WATCHED) this.steps.delete(this.steps.keys().next().value!);
     }
-    if (seen.has(key)) return false;
+    // Only a restated frame (no seq) can repeat one: a numbered one is new by its seq.
+    if (seq === undefined && seen.has(key)) return false;
     seen.add(key);
     return true;
   }
