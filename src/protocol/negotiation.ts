@@ -23,18 +23,23 @@ export const MAX_ASKED_COALESCE_MS = 1000;
 /** The `name=…` pairs of a URL's query: `name` alone or `name=` anything. */
 const names = (name: string) => (pair: string) => pair === name || pair.startsWith(`${name}=`);
 
+/** A URL as written: what comes before its query, the query's `&`-separated pairs, its `#…`. */
+function splitUrl(url: string): { path: string; pairs: string[]; fragment: string } {
+  const hash = url.indexOf('#');
+  const base = hash === -1 ? url : url.slice(0, hash);
+  const fragment = hash === -1 ? '' : url.slice(hash);
+  const mark = base.indexOf('?');
+  const path = mark === -1 ? base : base.slice(0, mark);
+  return { path, pairs: mark === -1 ? [] : base.slice(mark + 1).split('&'), fragment };
+}
+
 /**
  * `url` with `name=value` in its query, the rest as written. Where the URL names `name` already,
  * `replace` says who wins: the value given (an option set in code), or the URL (the default). With
  * `replace` and no value, the URL's `name` is taken out.
  */
 function withParam(url: string, name: string, value: string | undefined, replace = false): string {
-  const hash = url.indexOf('#');
-  const base = hash === -1 ? url : url.slice(0, hash);
-  const fragment = hash === -1 ? '' : url.slice(hash);
-  const mark = base.indexOf('?');
-  const path = mark === -1 ? base : base.slice(0, mark);
-  const pairs = mark === -1 ? [] : base.slice(mark + 1).split('&');
+  const { path, pairs, fragment } = splitUrl(url);
   const named = names(name);
   if (!replace && pairs.some(named)) return url;
   const kept = pairs.filter((pair) => pair !== '' && !named(pair));
@@ -70,8 +75,7 @@ export function withCoalesce(url: string, ms: number | undefined): string {
 
 /** True when `url` already says which delivery window it asks for (`coalesceMs=` in its query). */
 export function namesCoalesce(url: string): boolean {
-  const query = url.split('#')[0]!.split('?')[1];
-  return query?.split('&').some(names(COALESCE_PARAM)) === true;
+  return splitUrl(url).pairs.some(names(COALESCE_PARAM));
 }
 
 /**
